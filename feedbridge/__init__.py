@@ -1,0 +1,3 @@
+"""feedbridge: arXiv category feeds, machine-translated offline, published as Atom."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,253 @@
+"""feeds.yaml -> Config: defaults merged once, unknown keys rejected, paths resolved.
+
+Every error names the file, the key path (``feeds[2].to``) and what was expected,
+so a user can fix the file without reading code.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from feedbridge.errors import ConfigError
+
+CACHE_DIR_ENV = "FEEDBRIDGE_CACHE_DIR"
+DEFAULT_FEED_URL = "https://rss.arxiv.org/rss/{category}"
+
+# arXiv's category forms: "cs.AI", "math.AP", "astro-ph.GA", "cond-mat.mes-hall", "hep-th";
+# a feed may combine several with "+" ("cs.AI+cs.CL").
+_ONE_CATEGORY = r"[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?"
+CATEGORY_RE = re.compile(rf"{_ONE_CATEGORY}(?:\+{_ONE_CATEGORY})*")
+# A feed name becomes a file name in the output folder: no separators, no leading dot.
+FEED_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,99}")
+LANG_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z]{2,4})?")
+
+# Target languages the Argos Translate index offers from English (argospm-index, 2026).
+# A pair outside this list is still accepted when a package for it is installed.
+KNOWN_ARGOS_TARGETS_FROM_EN = frozenset(
+    "ar az bg bn ca cs da de el eo es et eu fa fi fr ga gl he hi hu id it ja ko ky lt lv "
+    "ms nb nl pb pl pt ro ru sk sl sq sr sv th tl tr uk ur vi zh zt".split()
+)
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    name: str  # output file stem: "<name>.xml"
+    category: str  # as arXiv spells it, "cs.AI" or "cs.AI+cs.CL"
+    source_lang: str
+    target_lang: str
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path  # the file it came from, for messages
+    base_url: str  # absolute, ends with "/"
+    output_dir: Path
+    cache_dir: Path
+    feed_url: str  # template with "{category}"
+    contact: str  # put in the User-Agent, as arXiv asks
+    min_interval: float  # seconds between requests to arXiv
+    timeout: float
+    retries: int
+    beam_size: int
+    device: str
+    feeds: tuple[FeedConfig, ...]
+
+    def feed_url_for(self, feed: FeedConfig) -> str:
+        return self.feed_url.format(category=feed.category)
+
+    def language_pairs(self) -> list[tuple[str, str]]:
+        """The distinct (source, target) pairs the feeds need, in config order."""
+        return list(dict.fromkeys((f.source_lang, f.target_lang) for f in self.feeds))
+
+
+# The schema: for each section, its keys and their defaults (None: required).
+_DEFAULTS: dict[str, dict[str, Any]] = {
+    "site": {"base_url": None, "output_dir": "site"},
+    "arxiv": {
+        "feed_url": DEFAULT_FEED_URL,
+        "contact": None,
+        "min_interval": 3.0,
+        "timeout": 30.0,
+        "retries": 3,
+    },
+    "translation": {"from": "en", "to": "ja", "beam_size": 4, "device": "auto"},
+    "cache_dir": ".cache/feedbridge",
+    "feeds": None,
+}
+_FEED_KEYS = {"category", "name", "from", "to"}
+
+
+def load_config(path: Path, installed_pairs: frozenset[tuple[str, str]] = frozenset()) -> Config:
+    """Read and validate a config file.
+
+    ``installed_pairs`` widens the set of accepted language pairs to packages the
+    user has installed themselves (a pair argos's index does not offer).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found (create one, or pass --config FILE)")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read config: {err}")
+    return parse_config(text, path, installed_pairs)
+
+
+def parse_config(
+    text: str, path: Path, installed_pairs: frozenset[tuple[str, str]] = frozenset()
+) -> Config:
+    import yaml  # only the config stage needs it
+
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        where = getattr(err, "problem_mark", None)
+        line = f" line {where.line + 1}" if where is not None else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ConfigError(f"{path}:{line}: invalid YAML: {problem}")
+    return _Validator(path, installed_pairs).config(raw)
+
+
+class _Validator:
+    """Turns the parsed YAML into a Config, naming the key path of the first problem."""
+
+    def __init__(self, path: Path, installed_pairs: frozenset[tuple[str, str]]):
+        self.path = path
+        self.installed_pairs = installed_pairs
+
+    def fail(self, key: str, expected: str, got: Any = None) -> ConfigError:
+        found = f", got {_describe(got)}" if got is not None else ""
+        return ConfigError(f"{self.path}: {key}: expected {expected}{found}")
+
+    def mapping(self, value: Any, key: str, allowed: set[str]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(key or "top level", "a mapping of keys", value)
+        for name in value:
+            if name not in allowed:
+                prefix = f"{key}." if key else ""
+                raise self.fail(
+                    f"{prefix}{name}", f"one of the known keys ({', '.join(sorted(allowed))})"
+                )
+        return value
+
+    def section(self, raw: dict[str, Any], name: str) -> dict[str, Any]:
+        defaults = _DEFAULTS[name]
+        given = self.mapping(raw.get(name, {}), name, set(defaults))
+        merged = {**defaults, **given}
+        for key, value in merged.items():
+            if value is None:
+                raise self.fail(f"{name}.{key}", "a value (this key is required)")
+        return merged
+
+    def string(self, value: Any, key: str, pattern: re.Pattern | None = None, what: str = "") -> str:
+        if not isinstance(value, str) or not value.strip() or "\0" in value:
+            raise self.fail(key, what or "a non-empty string", value)
+        if pattern is not None and not pattern.fullmatch(value):
+            raise self.fail(key, what, value)
+        return value
+
+    def number(self, value: Any, key: str, kind: type, minimum: float) -> Any:
+        if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else int):
+            raise self.fail(key, f"a number >= {minimum}", value)
+        if value < minimum:
+            raise self.fail(key, f"a number >= {minimum}", value)
+        return kind(value)
+
+    def http_url(self, value: Any, key: str) -> str:
+        value = self.string(value, key, what="an http(s) URL")
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise self.fail(key, "an absolute http:// or https:// URL", value)
+        return value
+
+    def config(self, raw: Any) -> Config:
+        if raw is None:
+            raise self.fail("top level", "a mapping with at least 'site', 'arxiv' and 'feeds' (the file is empty)")
+        raw = self.mapping(raw, "", set(_DEFAULTS))
+        site = self.section(raw, "site")
+        arxiv = self.section(raw, "arxiv")
+        translation = self.section(raw, "translation")
+
+        base_url = self.http_url(site["base_url"], "site.base_url")
+        if not base_url.endswith("/"):
+            base_url += "/"
+        feed_url = self.http_url(arxiv["feed_url"], "arxiv.feed_url")
+        if "{category}" not in feed_url:
+            raise self.fail("arxiv.feed_url", "a URL template containing {category}", feed_url)
+        source = self.string(translation["from"], "translation.from", LANG_RE, "a language code like 'en'")
+        target = self.string(translation["to"], "translation.to", LANG_RE, "a language code like 'ja'")
+        device = self.string(translation["device"], "translation.device")
+        if device not in ("auto", "cpu", "cuda"):
+            raise self.fail("translation.device", "one of auto, cpu, cuda", device)
+
+        return Config(
+            path=self.path,
+            base_url=base_url,
+            output_dir=self.folder(site["output_dir"], "site.output_dir"),
+            cache_dir=Path(os.environ[CACHE_DIR_ENV]) if os.environ.get(CACHE_DIR_ENV)
+            else self.folder(raw.get("cache_dir", _DEFAULTS["cache_dir"]), "cache_dir"),
+            feed_url=feed_url,
+            contact=self.string(arxiv["contact"], "arxiv.contact", what="an e-mail address or URL for the User-Agent"),
+            min_interval=self.number(arxiv["min_interval"], "arxiv.min_interval", float, 0),
+            timeout=self.number(arxiv["timeout"], "arxiv.timeout", float, 0.1),
+            retries=self.number(arxiv["retries"], "arxiv.retries", int, 0),
+            beam_size=self.number(translation["beam_size"], "translation.beam_size", int, 1),
+            device=device,
+            feeds=self.feeds(raw.get("feeds"), source, target),
+        )
+
+    def folder(self, value: Any, key: str) -> Path:
+        """A folder relative to the config file's folder, as pelican resolves paths."""
+        folder = Path(self.string(value, key, what="a folder path"))
+        return folder if folder.is_absolute() else self.path.parent / folder
+
+    def feeds(self, value: Any, source: str, target: str) -> tuple[FeedConfig, ...]:
+        if not isinstance(value, list) or not value:
+            raise self.fail("feeds", "a non-empty list of feeds (each with a 'category')", value)
+        feeds: list[FeedConfig] = []
+        names: set[str] = set()
+        for index, item in enumerate(value):
+            key = f"feeds[{index}]"
+            if isinstance(item, str):
+                item = {"category": item}
+            item = self.mapping(item, key, _FEED_KEYS)
+            category = self.string(
+                item.get("category"), f"{key}.category", CATEGORY_RE,
+                "an arXiv category like 'cs.AI', 'math.AP', 'astro-ph.GA', 'hep-th' or 'cs.AI+cs.CL'",
+            )
+            feed_source = self.string(item.get("from", source), f"{key}.from", LANG_RE, "a language code like 'en'")
+            feed_target = self.string(item.get("to", target), f"{key}.to", LANG_RE, "a language code like 'ja'")
+            self.check_pair(feed_source, feed_target, f"{key}.to")
+            default_name = f"{category}.{feed_target}"
+            name = self.string(
+                item.get("name", default_name), f"{key}.name", FEED_NAME_RE,
+                "a file-name-safe feed name (letters, digits, '.', '_', '+', '-'; no '/')",
+            )
+            if name in names:
+                raise self.fail(f"{key}.name", f"a name not used by another feed ('{name}' is)")
+            names.add(name)
+            feeds.append(FeedConfig(name, category, feed_source, feed_target))
+        return tuple(feeds)
+
+    def check_pair(self, source: str, target: str, key: str) -> None:
+        if (source, target) in self.installed_pairs:
+            return
+        if source == "en" and target in KNOWN_ARGOS_TARGETS_FROM_EN:
+            return
+        raise self.fail(
+            key,
+            f"a language with an Argos Translate package from '{source}' "
+            f"(known from en: {', '.join(sorted(KNOWN_ARGOS_TARGETS_FROM_EN))}; "
+            f"or install one with 'feedbridge models install --file')",
+            target,
+        )
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
