@@ -1,0 +1,306 @@
+"""The Atom feed: valid, stable, bilingual, and hostile text kept as text."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import etree
+
+from feedbridge import __version__
+from feedbridge.arxiv import Author, Paper
+from feedbridge.render.atom import AtomFeedInfo, render_atom
+from feedbridge.translate import SentencePair, TranslatedPaper, Translation
+
+SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "atom.rng"
+NS = {
+    "a": "http://www.w3.org/2005/Atom",
+    "h": "http://www.w3.org/1999/xhtml",
+}
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+NEW_YORK = timezone(timedelta(hours=-4))
+ANNOUNCED = datetime(2025, 4, 28, 0, 0, tzinfo=NEW_YORK)
+RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+HOSTILE = "<script>alert(1)</script> a<b & c]]>"
+
+PLAIN = Paper(
+    arxiv_id="2504.17830",
+    version=1,
+    title="Quantum error correction below threshold",
+    abstract="We show a logical qubit. It lives longer than its parts.",
+    authors=(Author("Alice Smith", ("MIT", "Stanford University")), Author("Bob Jones")),
+    categories=("quant-ph", "cs.AI"),
+    announce_type="new",
+    announced=ANNOUNCED,
+    doi="10.1103/PhysRevA.111.042418",
+    journal_ref="Phys. Rev. A 111, 042418 (2025)",
+    license="http://creativecommons.org/licenses/by/4.0/",
+)
+HOSTILE_PAPER = Paper(
+    arxiv_id="2504.00002",
+    version=1,
+    title=HOSTILE,
+    abstract=f"Abstract with {HOSTILE} inside\x0b. Second sentence.",
+    authors=(Author("Carol <b>Bold</b> & Co"),),
+    categories=("cs.AI",),
+    announce_type="cross",
+    announced=ANNOUNCED,
+)
+REPLACED = Paper(
+    arxiv_id="hep-th/9901001",
+    version=2,
+    title="Strings on a lattice",
+    abstract="First sentence. Second sentence, untranslated.",
+    authors=(Author("Dana Lee", ("CERN",)),),
+    categories=("hep-th", "cs.AI"),
+    announce_type="replace",
+    announced=ANNOUNCED,
+)
+
+
+def translate(paper: Paper, title: str, sentences: list[tuple[str, str, bool]]) -> TranslatedPaper:
+    return TranslatedPaper(
+        paper=paper,
+        source_lang="en",
+        target_lang="ja",
+        title=Translation((SentencePair(paper.title, title),)),
+        abstract=Translation(tuple(SentencePair(*sentence) for sentence in sentences)),
+        translator="translate-en_ja 1.1",
+    )
+
+
+ENTRIES = (
+    translate(
+        PLAIN,
+        "閾値以下の量子誤り訂正",
+        [
+            ("We show a logical qubit.", "論理量子ビットを示す。", True),
+            ("It lives longer than its parts.", "それは部品より長く生きる。", True),
+        ],
+    ),
+    translate(
+        HOSTILE_PAPER,
+        f"訳 {HOSTILE}",
+        [
+            (f"Abstract with {HOSTILE} inside\x0b.", f"要約 {HOSTILE}\x0b。", True),
+            ("Second sentence.", "二番目の文。", True),
+        ],
+    ),
+    translate(
+        REPLACED,
+        "格子上の弦",
+        [
+            ("First sentence.", "最初の文。", True),
+            ("Second sentence, untranslated.", "Second sentence, untranslated.", False),
+        ],
+    ),
+)
+FEED = AtomFeedInfo(
+    name="cs.AI.ja",
+    category="cs.AI",
+    source_lang="en",
+    target_lang="ja",
+    target_lang_name="Japanese",
+    self_url="https://example.org/feeds/cs.AI.ja.xml",
+    site_url="https://example.org/",
+    updated=ANNOUNCED,
+)
+
+
+def render(entries=ENTRIES, feed=FEED) -> etree._Element:
+    return etree.fromstring(render_atom(feed, entries))
+
+
+def entry_ids(root: etree._Element) -> list[str]:
+    return root.xpath("a:entry/a:id/text()", namespaces=NS)
+
+
+def content_of(root: etree._Element, index: int) -> etree._Element:
+    return root.xpath("a:entry/a:content/h:div", namespaces=NS)[index]
+
+
+@pytest.fixture(scope="module")
+def root() -> etree._Element:
+    return render()
+
+
+def test_output_is_utf8_xml_with_declaration():
+    assert render_atom(FEED, ENTRIES).startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
+
+
+def test_feed_is_valid_against_the_rfc_4287_relax_ng_schema(root):
+    schema = etree.RelaxNG(file=str(SCHEMA))
+    assert schema.validate(root), schema.error_log
+
+
+def test_feedparser_reads_the_feed_without_complaint():
+    parsed = feedparser.parse(render_atom(FEED, ENTRIES))
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    assert len(parsed.entries) == len(ENTRIES)
+
+
+def test_same_input_gives_the_same_bytes():
+    assert render_atom(FEED, ENTRIES) == render_atom(FEED, ENTRIES)
+
+
+def test_feed_head(root):
+    title = root.find("a:title", NS).text
+    assert "cs.AI" in title and "Japanese" in title
+    assert root.get(XML_LANG) == "ja"
+    assert root.find("a:updated", NS).text == "2025-04-28T00:00:00-04:00"
+    assert root.xpath("a:link[@rel='self']/@href", namespaces=NS) == [FEED.self_url]
+    assert root.xpath("a:link[@rel='alternate'][@type='text/html']/@href", namespaces=NS) == [
+        FEED.site_url
+    ]
+    subtitle = root.find("a:subtitle", NS)
+    assert "machine-translated offline" in subtitle.text and "Argos Translate" in subtitle.text
+    assert subtitle.get(XML_LANG) == "en"
+
+
+def test_feed_id_is_stable_and_independent_of_the_base_url(root):
+    elsewhere = replace(FEED, self_url="https://b.net/a.xml", site_url="https://b.net/")
+    moved = render(feed=elsewhere)
+    feed_id = root.find("a:id", NS).text
+    assert feed_id.startswith("urn:uuid:")
+    assert moved.find("a:id", NS).text == feed_id
+    assert render(feed=replace(FEED, name="cs.AI.zh")).find("a:id", NS).text != feed_id
+
+
+def test_generator_names_feedbridge_not_feedgen(root):
+    generator = root.find("a:generator", NS)
+    assert (generator.text, generator.get("version")) == ("feedbridge", __version__)
+    assert "feedgen" not in etree.tostring(generator, encoding="unicode")
+
+
+def test_entries_keep_the_given_order(root):
+    hrefs = root.xpath("a:entry/a:link[@rel='alternate']/@href", namespaces=NS)
+    assert hrefs == [entry.paper.abs_url for entry in ENTRIES]
+
+
+def test_entry_id_follows_the_documented_rule(root):
+    paper_uuid = uuid.uuid5(uuid.NAMESPACE_URL, "https://arxiv.org/abs/2504.17830")
+    assert entry_ids(root)[0] == f"urn:uuid:{uuid.uuid5(paper_uuid, 'ja')}"
+    assert len(set(entry_ids(root))) == len(ENTRIES)
+    assert not any(entry_id.startswith("oai:") for entry_id in entry_ids(root))
+
+
+def test_entry_id_is_the_same_for_every_version_and_differs_by_target_language(root):
+    version_2 = replace(ENTRIES[0], paper=replace(PLAIN, version=2, announce_type="replace"))
+    chinese = replace(ENTRIES[0], target_lang="zh")
+    assert entry_ids(render([version_2])) == entry_ids(root)[:1]
+    assert entry_ids(render([chinese])) != entry_ids(root)[:1]
+
+
+def test_entry_title_is_translation_then_original_as_plain_text(root):
+    titles = root.findall("a:entry/a:title", NS)
+    assert titles[0].text == f"閾値以下の量子誤り訂正 — {PLAIN.title}"
+    assert [(title.get("type"), title.get(XML_LANG)) for title in titles] == [("text", "ja")] * 3
+
+
+def test_untranslated_title_is_the_original_alone_in_the_source_language():
+    pair = SentencePair(PLAIN.title, PLAIN.title, translated=False)
+    entry = replace(ENTRIES[0], title=Translation((pair,)))
+    title = render([entry]).find("a:entry/a:title", NS)
+    assert (title.text, title.get(XML_LANG)) == (PLAIN.title, "en")
+
+
+def test_published_and_updated_are_rfc3339_with_an_offset(root):
+    for tag in ("a:published", "a:updated"):
+        for stamp in root.xpath(f"a:entry/{tag}/text()", namespaces=NS):
+            assert RFC3339.match(stamp), stamp
+            assert datetime.fromisoformat(stamp) == ANNOUNCED
+
+
+def test_authors_are_atom_authors_and_in_the_content(root):
+    entry = root.find("a:entry", NS)
+    assert entry.xpath("a:author/a:name/text()", namespaces=NS) == ["Alice Smith", "Bob Jones"]
+    text = "".join(content_of(root, 0).itertext())
+    assert "Alice Smith (MIT; Stanford University), Bob Jones" in text
+
+
+def test_links_have_rel_and_type(root):
+    links = root.find("a:entry", NS).findall("a:link", NS)
+    assert [(link.get("rel"), link.get("type"), link.get("href")) for link in links] == [
+        ("alternate", "text/html", "https://arxiv.org/abs/2504.17830"),
+        ("related", "application/pdf", "https://arxiv.org/pdf/2504.17830v1"),
+    ]
+
+
+def test_categories_carry_arxiv_scheme(root):
+    categories = root.find("a:entry", NS).findall("a:category", NS)
+    assert [(c.get("term"), c.get("scheme")) for c in categories] == [
+        ("quant-ph", "http://arxiv.org/schemas/atom"),
+        ("cs.AI", "http://arxiv.org/schemas/atom"),
+    ]
+
+
+def test_content_facts_line_and_links(root):
+    div = content_of(root, 0)
+    text = "".join(div.itertext())
+    assert "arXiv:2504.17830v1 · new · quant-ph, cs.AI" in text
+    assert "Journal ref: Phys. Rev. A 111, 042418 (2025)" in text
+    hrefs = div.xpath(".//h:a/@href", namespaces=NS)
+    assert "https://doi.org/10.1103/PhysRevA.111.042418" in hrefs
+    assert PLAIN.license in hrefs
+    assert {PLAIN.abs_url, PLAIN.pdf_url} <= set(hrefs)
+    assert "arXiv:hep-th/9901001v2 · replacement" in "".join(content_of(root, 2).itertext())
+
+
+def test_content_names_its_provenance(root):
+    text = "".join(content_of(root, 0).itertext())
+    assert "Translated by Argos Translate package translate-en_ja 1.1 (machine translation)" in text
+
+
+def test_translated_abstract_has_one_sentence_per_paragraph_in_the_target_language(root):
+    section = content_of(root, 0).find("h:div", NS)
+    assert section.get(XML_LANG) == section.get("lang") == "ja"
+    assert [p.text for p in section.findall("h:p", NS)] == [
+        "論理量子ビットを示す。",
+        "それは部品より長く生きる。",
+    ]
+
+
+def test_untranslated_sentence_is_marked_and_in_the_source_language(root):
+    paragraphs = content_of(root, 2).find("h:div", NS).findall("h:p", NS)
+    untranslated = paragraphs[1]
+    assert untranslated.get(XML_LANG) == untranslated.get("lang") == "en"
+    assert "".join(untranslated.itertext()) == "[untranslated] Second sentence, untranslated."
+    assert paragraphs[0].get(XML_LANG) is None  # inherits its section's target language
+
+
+def test_original_title_and_abstract_are_in_the_source_language(root):
+    div = content_of(root, 0)
+    heading = div.find("h:h2", NS)
+    assert (heading.text, heading.get(XML_LANG)) == ("閾値以下の量子誤り訂正", "ja")
+    originals = div.xpath("h:p[@xml:lang='en']/text()", namespaces=NS)
+    assert PLAIN.title in originals and PLAIN.abstract in originals
+
+
+def test_hostile_text_stays_text():
+    data = render_atom(FEED, ENTRIES)
+    parsed = feedparser.parse(data)
+    assert parsed.entries[1].title == f"訳 {HOSTILE} — {HOSTILE}"
+    div = content_of(etree.fromstring(data), 1)
+    assert div.xpath(".//h:script | .//h:b", namespaces=NS) == []
+    text = "".join(div.itertext())
+    assert f"Abstract with {HOSTILE} inside. Second sentence." in text
+    assert "Carol <b>Bold</b> & Co" in text
+
+
+def test_characters_illegal_in_xml_are_dropped(root):
+    assert b"\x0b" not in render_atom(FEED, ENTRIES)
+    translated = content_of(root, 1).find("h:div", NS).findall("h:p", NS)[0]
+    assert translated.text == f"要約 {HOSTILE}。"
+
+
+def test_every_entry_has_an_author_even_when_a_paper_lists_none():
+    anonymous = replace(ENTRIES[0], paper=replace(PLAIN, authors=()))
+    root = render([anonymous])
+    assert root.findall("a:entry/a:author", NS) == []
+    assert root.find("a:author/a:name", NS).text == "arXiv"
