@@ -1,0 +1,247 @@
+"""Argos Translate packages: list, install from a file, install from the argos index.
+
+argostranslate reads its folders and index URL from the environment once, at import
+time. feedbridge reads ``ARGOS_PACKAGES_DIR`` and ``ARGOS_PACKAGE_INDEX`` at call
+time and points argos's settings at them, so tests and CI can move both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from feedbridge.errors import ModelError
+
+PACKAGES_DIR_ENV = "ARGOS_PACKAGES_DIR"
+PACKAGE_INDEX_ENV = "ARGOS_PACKAGE_INDEX"
+DEFAULT_PACKAGE_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/"
+INDEX_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class InstalledPackage:
+    """What the translation engine needs of an installed argos package."""
+
+    path: Path
+    code: str  # argospm name, e.g. "translate-en_ja"
+    version: str
+    source_lang: str
+    target_lang: str
+    target_name: str
+    target_prefix: str
+
+    @property
+    def model_dir(self) -> Path:
+        return self.path / "model"
+
+    @property
+    def sentencepiece_model(self) -> Path | None:
+        path = self.path / "sentencepiece.model"
+        return path if path.exists() else None
+
+    @property
+    def provenance(self) -> str:
+        return f"{self.code} {self.version}"
+
+
+def packages_dir() -> Path:
+    """Where packages live: ``ARGOS_PACKAGES_DIR``, else argos's own default."""
+    if os.environ.get(PACKAGES_DIR_ENV):
+        return Path(os.environ[PACKAGES_DIR_ENV])
+    return _argos_settings().package_data_dir
+
+
+def package_index_url() -> str:
+    url = os.environ.get(PACKAGE_INDEX_ENV) or DEFAULT_PACKAGE_INDEX
+    return url if url.endswith("/") else url + "/"
+
+
+def _argos_settings():
+    from argostranslate import settings
+
+    return settings
+
+
+def _point_argos_at_our_folders():
+    """Aim argos's module-level settings at the folders chosen now, not at import time."""
+    settings = _argos_settings()
+    folder = Path(os.environ[PACKAGES_DIR_ENV]) if os.environ.get(PACKAGES_DIR_ENV) else settings.package_data_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    settings.package_data_dir = folder
+    settings.package_dirs = [folder]
+    settings.remote_package_index = package_index_url() + "index.json"
+    from argostranslate import package
+
+    return package
+
+
+def installed_packages() -> list[InstalledPackage]:
+    """Every translate package in the packages folder, sorted by language pair."""
+    package = _point_argos_at_our_folders()
+    found = []
+    for folder in sorted(packages_dir().iterdir()):
+        if not folder.is_dir():
+            continue
+        try:
+            pkg = package.Package(folder)
+        except (OSError, ValueError) as err:
+            raise ModelError(f"{folder}: not a readable Argos Translate package ({err})")
+        if pkg.type == "translate":
+            found.append(_from_argos(pkg))
+    return sorted(found, key=lambda p: (p.source_lang, p.target_lang, p.code))
+
+
+def installed_pairs() -> frozenset[tuple[str, str]]:
+    return frozenset((p.source_lang, p.target_lang) for p in installed_packages())
+
+
+def find_package(source: str, target: str) -> InstalledPackage | None:
+    return next(
+        (p for p in installed_packages() if (p.source_lang, p.target_lang) == (source, target)),
+        None,
+    )
+
+
+def require_package(source: str, target: str) -> InstalledPackage:
+    """The installed package for a pair, or an error that says which command installs it."""
+    found = find_package(source, target)
+    if found is None:
+        raise ModelError(
+            f"no Argos Translate package for {source}->{target} in {packages_dir()}: "
+            f"run 'feedbridge models install {source} {target}' "
+            f"(or 'feedbridge models install --file PACKAGE.argosmodel' offline)"
+        )
+    return found
+
+
+def install_from_file(archive: Path) -> InstalledPackage:
+    """Check an .argosmodel archive, then install it through argos, replacing the same pair."""
+    archive = Path(archive)
+    metadata = _check_archive(archive)
+    package = _point_argos_at_our_folders()
+    source, target = metadata["from_code"], metadata["to_code"]
+    replaced = find_package(source, target)
+    if replaced is not None:
+        shutil.rmtree(replaced.path)
+    try:
+        package.install_from_path(archive)
+    except Exception as err:  # argos raises bare Exception; the message is all we can add
+        raise ModelError(f"{archive}: install failed: {err}")
+    installed = find_package(source, target)
+    if installed is None:
+        raise ModelError(f"{archive}: installed, but no {source}->{target} package was found afterwards")
+    return installed
+
+
+def install_from_index(source: str, target: str) -> InstalledPackage:
+    """Download the argos package index, then the pair's package, and install it."""
+    package = _point_argos_at_our_folders()
+    settings = _argos_settings()
+    index_url = settings.remote_package_index
+    index = _download(index_url, "the Argos package index")
+    try:
+        entries = json.loads(index)
+        if not isinstance(entries, list):
+            raise ValueError("not a JSON list")
+    except ValueError as err:
+        raise ModelError(f"{index_url}: not an Argos package index ({err})")
+    Path(settings.local_package_index).parent.mkdir(parents=True, exist_ok=True)
+    Path(settings.local_package_index).write_bytes(index)
+
+    available = [
+        p for p in package.get_available_packages()
+        if (p.from_code, p.to_code) == (source, target) and getattr(p, "type", "translate") == "translate"
+    ]
+    if not available:
+        raise ModelError(f"{index_url}: the index has no package for {source}->{target}")
+    chosen = max(available, key=lambda p: _version_key(p.package_version))
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = Path(tmp) / f"translate-{source}_{target}.argosmodel"
+        archive.write_bytes(_download_first(chosen.links, f"the {source}->{target} package"))
+        return install_from_file(archive)
+
+
+def _download_first(urls: list[str], what: str) -> bytes:
+    if not urls:
+        raise ModelError(f"the package index lists no download link for {what}")
+    errors = []
+    for url in urls:
+        try:
+            return _download(url, what)
+        except ModelError as err:
+            errors.append(str(err))
+    raise ModelError(errors[-1])
+
+
+def _download(url: str, what: str) -> bytes:
+    from feedbridge import __version__
+
+    request = urllib.request.Request(url, headers={"User-Agent": f"feedbridge/{__version__}"})
+    try:
+        with urllib.request.urlopen(request, timeout=INDEX_TIMEOUT) as response:
+            return response.read()
+    except urllib.error.HTTPError as err:
+        raise ModelError(f"cannot download {what} from {url}: HTTP {err.code} {err.reason}")
+    except (urllib.error.URLError, OSError) as err:
+        reason = getattr(err, "reason", err)
+        raise ModelError(f"cannot reach {what} at {url}: {reason}")
+
+
+def _check_archive(archive: Path) -> dict:
+    """Refuse an archive argos would half-install: not a zip, no metadata, no model."""
+    if not archive.is_file():
+        raise ModelError(f"{archive}: no such package file")
+    if not zipfile.is_zipfile(archive):
+        raise ModelError(f"{archive}: not an .argosmodel (not a zip archive)")
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            names = zf.namelist()
+            tops = {name.split("/", 1)[0] for name in names}
+            if len(tops) != 1:
+                raise ModelError(f"{archive}: expected one top-level folder, found {len(tops)}")
+            top = tops.pop()
+            if any(name.startswith("/") or ".." in name.split("/") for name in names):
+                raise ModelError(f"{archive}: refuses to install: a path leaves the package folder")
+            for required in ("metadata.json", "model/model.bin"):
+                if f"{top}/{required}" not in names:
+                    raise ModelError(f"{archive}: missing {required}")
+            if f"{top}/sentencepiece.model" not in names and f"{top}/bpe.model" not in names:
+                raise ModelError(f"{archive}: missing a tokenizer (sentencepiece.model or bpe.model)")
+            bad = zf.testzip()
+            if bad is not None:
+                raise ModelError(f"{archive}: corrupt member {bad}")
+            metadata = json.loads(zf.read(f"{top}/metadata.json"))
+    except (zipfile.BadZipFile, OSError, ValueError) as err:
+        raise ModelError(f"{archive}: unreadable package ({err})")
+    if not isinstance(metadata, dict) or not metadata.get("from_code") or not metadata.get("to_code"):
+        raise ModelError(f"{archive}: metadata.json lacks from_code/to_code")
+    return metadata
+
+
+def _from_argos(pkg) -> InstalledPackage:
+    code = pkg.code or f"translate-{pkg.from_code}_{pkg.to_code}"
+    return InstalledPackage(
+        path=Path(pkg.package_path),
+        code=code,
+        version=pkg.package_version or "0",
+        source_lang=pkg.from_code,
+        target_lang=pkg.to_code,
+        target_name=pkg.to_name or pkg.to_code,
+        target_prefix=pkg.target_prefix or "",
+    )
+
+
+def _version_key(version: str) -> tuple:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return (1, Version(version))
+    except InvalidVersion:
+        return (0, version)
