@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 from feedbridge.arxiv import ArxivFeed, parse_feed
 from feedbridge.atomicfile import write_atomic
 from feedbridge.config import Config, FeedConfig
-from feedbridge.errors import ConfigError, ExitCode, FeedbridgeError
+from feedbridge.errors import ConfigError, ExitCode, FeedbridgeError, OutputError
 from feedbridge.fetch import Fetcher, FetchSettings, user_agent
 from feedbridge.render.atom import AtomFeedInfo, render_atom
 from feedbridge.translate import TranslatedPaper
@@ -189,10 +189,22 @@ def _write_feed(
         updated=_feed_updated(arxiv_feed),
     )
     try:
-        write_atomic(path, render_atom(info, entries))
+        document = render_atom(info, entries)
+        check_readable(document, len(entries), path)
+        write_atomic(path, document)
     except FeedbridgeError as err:
         return FeedOutcome(feed, "failed", len(entries), str(err))
     return FeedOutcome(feed, "written", len(entries))
+
+
+def check_readable(document: bytes, entries: int, path: Path) -> None:
+    """Read the feed back as a feed reader would before it replaces a published one."""
+    import feedparser
+
+    parsed = feedparser.parse(document)
+    if parsed.bozo or parsed.version != "atom10" or len(parsed.entries) != entries:
+        reason = parsed.get("bozo_exception") or f"{len(parsed.entries)} of {entries} entries readable"
+        raise OutputError(f"{path}: not written, the rendered feed does not read back cleanly: {reason}")
 
 
 def _feed_updated(arxiv_feed: ArxivFeed) -> datetime:

@@ -112,6 +112,12 @@ def test_every_quant_ph_title_and_abstract_survives_in_the_original_part(tmp_pat
     entries = etree.parse(str(tmp_path / "out/quant-ph.ja.xml")).getroot().findall(f"{ATOM}entry")
     assert len(items) == len(entries) == 81
     for item, entry in zip(items, entries):
+        guid = item.findtext("guid").removeprefix("oai:arXiv.org:")
+        content = text_of(entry.find(f"{ATOM}content"))
+        assert f"arXiv:{guid}" in content  # id and version as arXiv wrote them
+        assert entry.find(f"{ATOM}link[@rel='alternate']").get("href") == item.findtext("link")
+        assert [c.get("term") for c in entry.findall(f"{ATOM}category")] == [c.text for c in item.findall("category")]
+        assert entry.findtext(f"{ATOM}published") == "2025-04-28T00:00:00-04:00"  # pubDate, zone kept
         title = " ".join(item.findtext("title").split())
         abstract = " ".join(item.findtext("description").split("Abstract:", 1)[1].split())
         english = [text_of(e) for e in entry.find(f"{ATOM}content").iter() if e.get(XML_LANG) == "en"]
@@ -210,3 +216,33 @@ def test_help_describes_every_option():
         for param in command.params:
             if isinstance(param, __import__("click").Option):
                 assert param.help, (path, param.name)
+
+
+def test_a_feed_that_does_not_read_back_is_not_published(tmp_path, saved_feeds, installed_model, monkeypatch):
+    import feedbridge.build
+
+    (tmp_path / "out").mkdir()
+    published = tmp_path / "out/quant-ph.ja.xml"
+    published.write_bytes(b"<good/>")
+    monkeypatch.setattr(feedbridge.build, "render_atom", lambda info, entries: b"<feed><broken")
+    result = build("--config", write_config(tmp_path, categories=["quant-ph"]), "--from-dir", saved_feeds, "--offline")
+    assert result.exit_code == ExitCode.FAILED
+    assert "does not read back cleanly" in result.output
+    assert published.read_bytes() == b"<good/>"
+
+
+def test_build_installs_a_missing_package_from_the_index(tmp_path, saved_feeds, tiny_argosmodel, http_server, monkeypatch):
+    import json
+    import zipfile
+
+    from tiny_model import index_entry
+
+    with zipfile.ZipFile(tiny_argosmodel) as zf:
+        metadata = json.loads(zf.read(zf.namelist()[0].split("/")[0] + "/metadata.json"))
+    http_server.serve("/m.argosmodel", tiny_argosmodel.read_bytes(), content_type="application/zip")
+    http_server.serve("/index.json", json.dumps([index_entry(metadata, f"{http_server.url}/m.argosmodel")]).encode())
+    monkeypatch.setenv("ARGOS_PACKAGE_INDEX", http_server.url + "/")
+    result = build("--config", write_config(tmp_path, categories=["quant-ph"]), "--from-dir", saved_feeds)
+    assert result.exit_code == 0, result.output
+    assert "installing the en->ja translation package" in result.output
+    assert (tmp_path / "argos-packages").is_dir() and (tmp_path / "out/quant-ph.ja.xml").is_file()
