@@ -110,6 +110,10 @@ def parse_config(
         line = f" line {where.line + 1}" if where is not None else ""
         problem = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise ConfigError(f"{path}:{line}: invalid YAML: {problem}")
+    except (ValueError, TypeError, RecursionError) as err:
+        # A scalar YAML types but Python cannot build (2001-02-30, bad !!binary), or
+        # nesting deeper than the parser's recursion.
+        raise ConfigError(f"{path}: invalid YAML value: {_describe(str(err) or type(err).__name__)}")
     return _Validator(path, installed_pairs).config(raw)
 
 
@@ -129,9 +133,8 @@ class _Validator:
             raise self.fail(key or "top level", "a mapping of keys", value)
         for name in value:
             if name not in allowed:
-                prefix = f"{key}." if key else ""
                 raise self.fail(
-                    f"{prefix}{name}", f"one of the known keys ({', '.join(sorted(allowed))})"
+                    _key_path(key, name), f"one of the known keys ({', '.join(sorted(allowed))})"
                 )
         return value
 
@@ -189,8 +192,7 @@ class _Validator:
             path=self.path,
             base_url=base_url,
             output_dir=self.folder(site["output_dir"], "site.output_dir"),
-            cache_dir=Path(os.environ[CACHE_DIR_ENV]) if os.environ.get(CACHE_DIR_ENV)
-            else self.folder(raw.get("cache_dir", _DEFAULTS["cache_dir"]), "cache_dir"),
+            cache_dir=self.cache_dir(raw.get("cache_dir", _DEFAULTS["cache_dir"])),
             feed_url=feed_url,
             contact=self.string(arxiv["contact"], "arxiv.contact", what="an e-mail address or URL for the User-Agent"),
             min_interval=self.number(arxiv["min_interval"], "arxiv.min_interval", float, 0),
@@ -205,6 +207,11 @@ class _Validator:
         """A folder relative to the config file's folder, as pelican resolves paths."""
         folder = Path(self.string(value, key, what="a folder path"))
         return folder if folder.is_absolute() else self.path.parent / folder
+
+    def cache_dir(self, value: Any) -> Path:
+        """The config's cache folder (always checked), unless the environment moves it."""
+        folder = self.folder(value, "cache_dir")
+        return Path(os.environ[CACHE_DIR_ENV]) if os.environ.get(CACHE_DIR_ENV) else folder
 
     def feeds(self, value: Any, source: str, target: str) -> tuple[FeedConfig, ...]:
         if not isinstance(value, list) or not value:
@@ -246,6 +253,13 @@ class _Validator:
             f"or install one with 'feedbridge models install --file')",
             target,
         )
+
+
+def _key_path(parent: str, name: Any) -> str:
+    """'arxiv.mirror'; a key that is not a plain word is quoted so the message stays one line."""
+    plain = isinstance(name, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", name)
+    shown = name if plain else _describe(name)
+    return f"{parent}.{shown}" if parent else shown
 
 
 def _describe(value: Any) -> str:

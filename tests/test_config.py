@@ -121,3 +121,51 @@ def test_installed_package_widens_known_pairs():
 def test_missing_file_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "nope.yaml")
+
+
+# --- no input may crash the loader with anything but feedbridge's own error ---------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
+                     st.text(max_size=20), st.sampled_from(["cs.AI", "ja", "en", "https://x.org/", "../x"]))
+_keys = st.one_of(st.sampled_from(["site", "arxiv", "translation", "feeds", "cache_dir", "base_url",
+                                   "output_dir", "contact", "feed_url", "category", "to", "from", "name",
+                                   "beam_size", "min_interval", "retries", "timeout", "device"]),
+                  st.text(max_size=8))
+_documents = st.recursive(_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(_keys, inner, max_size=5)), max_leaves=25)
+
+
+def _loads_or_config_error(text):
+    try:
+        parse(text)
+    except ConfigError as err:
+        assert "\n" not in str(err) and str(err).startswith("/srv/conf/feeds.yaml")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_documents)
+def test_any_yaml_structure_gives_a_config_or_a_config_error(document):
+    import yaml
+
+    _loads_or_config_error(yaml.safe_dump(document))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_gives_a_config_or_a_config_error(text):
+    _loads_or_config_error(text)
+
+
+@pytest.mark.parametrize("text", [
+    "a: 2001-02-30\n",  # YAML builds a date that does not exist
+    "[" * 5000,  # nesting deeper than the parser's recursion
+    "a: !!binary 'not base64!'\n",
+    "a: &x [*x]\n",
+    "a: !!python/name:os.system\n",
+    "site: {base_url: 'https://x.org/'}\narxiv: {contact: me}\nfeeds: [cs.AI]\ncache_dir: \"a\\0b\"\n",
+])
+def test_hostile_yaml_is_a_config_error(text):
+    with pytest.raises(ConfigError):
+        parse(text)
