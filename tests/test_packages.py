@@ -87,3 +87,56 @@ def test_missing_pair_names_the_fixing_command():
 
 def test_models_install_needs_a_pair_or_file():
     assert run("models", "install", "en").exit_code == 2
+
+
+def _repack(source, dest, change):
+    """Copy an .argosmodel, letting ``change(name, data)`` rewrite (or drop, with None) members."""
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(dest, "w") as dst:
+        for item in src.infolist():
+            data = change(item.filename, src.read(item))
+            if data is not None:
+                dst.writestr(item, data)
+    return dest
+
+
+def test_corrupt_model_is_refused_and_the_installed_package_survives(tiny_argosmodel, tmp_path):
+    good = packages.install_from_file(tiny_argosmodel)
+    before = sorted(p.relative_to(good.path) for p in good.path.rglob("*"))
+    bad = _repack(tiny_argosmodel, tmp_path / "bad.argosmodel",
+                  lambda name, data: b"\0garbage" if name.endswith("model/model.bin") else data)
+    with pytest.raises(ModelError, match="does not load"):
+        packages.install_from_file(bad)
+    assert sorted(p.relative_to(good.path) for p in good.path.rglob("*")) == before
+    assert [p.name for p in (tmp_path / "argos-packages").iterdir()] == [good.path.name]
+
+
+def test_reinstall_replaces_the_same_pair(tiny_argosmodel, tmp_path):
+    packages.install_from_file(tiny_argosmodel)
+
+    def bump(name, data):
+        if name.endswith("metadata.json"):
+            return json.dumps({**json.loads(data), "package_version": "1.1"}).encode()
+        return data
+
+    newer = packages.install_from_file(_repack(tiny_argosmodel, tmp_path / "new.argosmodel", bump))
+    assert newer.version == "1.1"
+    assert [(p.source_lang, p.target_lang, p.version) for p in packages.installed_packages()] == [("en", "ja", "1.1")]
+
+
+def test_index_serving_the_wrong_pair_is_refused(tiny_argosmodel, http_server, monkeypatch, tmp_path):
+    from tiny_model import index_entry
+
+    metadata = {"from_code": "en", "to_code": "de", "package_version": "1.0", "type": "translate"}
+    http_server.serve("/p.argosmodel", tiny_argosmodel.read_bytes())  # really en->ja
+    http_server.serve("/index.json", json.dumps([index_entry(metadata, f"{http_server.url}/p.argosmodel")]).encode())
+    monkeypatch.setenv("ARGOS_PACKAGE_INDEX", http_server.url)
+    with pytest.raises(ModelError, match="a package for en->ja, expected en->de"):
+        packages.install_from_index("en", "de")
+    assert packages.installed_packages() == []
+
+
+def test_a_killed_install_leaves_nothing_listed(tiny_argosmodel, tmp_path):
+    root = tmp_path / "argos-packages"
+    (root / ".installing-abandoned" / "translate-en_ja-1_0").mkdir(parents=True)
+    assert packages.installed_packages() == []
+    assert packages.install_from_file(tiny_argosmodel).path.parent == root

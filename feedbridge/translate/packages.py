@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -21,6 +22,7 @@ from feedbridge.errors import ModelError
 
 PACKAGES_DIR_ENV = "ARGOS_PACKAGES_DIR"
 PACKAGE_INDEX_ENV = "ARGOS_PACKAGE_INDEX"
+STAGING_PREFIX = ".installing-"  # folders an install is building; never listed as packages
 DEFAULT_PACKAGE_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/"
 INDEX_TIMEOUT = 30.0
 
@@ -87,7 +89,7 @@ def installed_packages() -> list[InstalledPackage]:
     package = _point_argos_at_our_folders()
     found = []
     for folder in sorted(packages_dir().iterdir()):
-        if not folder.is_dir():
+        if not folder.is_dir() or folder.name.startswith("."):
             continue
         try:
             pkg = package.Package(folder)
@@ -121,23 +123,81 @@ def require_package(source: str, target: str) -> InstalledPackage:
     return found
 
 
-def install_from_file(archive: Path) -> InstalledPackage:
-    """Check an .argosmodel archive, then install it through argos, replacing the same pair."""
+def install_from_file(archive: Path, expected_pair: tuple[str, str] | None = None) -> InstalledPackage:
+    """Check an .argosmodel, unpack it with argos into a staging folder, prove it loads,
+    then swap it in for the same pair's package.
+
+    A failure at any step leaves the packages folder as it was: never half-installed.
+    """
     archive = Path(archive)
     metadata = _check_archive(archive)
+    pair = (metadata["from_code"], metadata["to_code"])
+    if expected_pair is not None and pair != expected_pair:
+        raise ModelError(
+            f"{archive}: a package for {pair[0]}->{pair[1]}, expected {expected_pair[0]}->{expected_pair[1]}"
+        )
     package = _point_argos_at_our_folders()
-    source, target = metadata["from_code"], metadata["to_code"]
-    replaced = find_package(source, target)
-    if replaced is not None:
-        shutil.rmtree(replaced.path)
+    root = packages_dir()
+    _remove_abandoned_staging(root)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
+    try:
+        unpacked = _unpack_with_argos(package, archive, staging)
+        _check_loads(package.Package(unpacked), archive)
+        target = _swap_in(unpacked, find_package(*pair), root, staging)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return _from_argos(package.Package(target))
+
+
+def _remove_abandoned_staging(root: Path) -> None:
+    """Clear what an install killed mid-way left (an hour old: surely not still running)."""
+    for folder in root.glob(f"{STAGING_PREFIX}*"):
+        if time.time() - folder.stat().st_mtime > 3600:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _unpack_with_argos(package, archive: Path, staging: Path) -> Path:
+    """argos's own install, aimed at an empty staging folder instead of the live one."""
+    settings = _argos_settings()
+    live = settings.package_data_dir
+    settings.package_data_dir = staging
     try:
         package.install_from_path(archive)
     except Exception as err:  # argos raises bare Exception; the message is all we can add
         raise ModelError(f"{archive}: install failed: {err}")
-    installed = find_package(source, target)
-    if installed is None:
-        raise ModelError(f"{archive}: installed, but no {source}->{target} package was found afterwards")
-    return installed
+    finally:
+        settings.package_data_dir = live
+    return next(p for p in staging.iterdir() if p.is_dir())
+
+
+def _check_loads(pkg, archive: Path) -> None:
+    """Load the tokenizer and the model once, so a broken package is refused before it is live."""
+    import ctranslate2
+
+    if pkg.type != "translate":
+        raise ModelError(f"{archive}: not a translation package (type {pkg.type!r})")
+    try:
+        pkg.tokenizer.encode("test")
+        ctranslate2.Translator(str(Path(pkg.package_path) / "model"), device="cpu")
+    except Exception as err:  # sentencepiece and ctranslate2 raise RuntimeError, OSError, ...
+        raise ModelError(f"{archive}: the package's model or tokenizer does not load ({err})")
+
+
+def _swap_in(unpacked: Path, replaced: InstalledPackage | None, root: Path, staging: Path) -> Path:
+    """Move the old package aside, the new one in, then drop the old; undo on failure."""
+    target = root / unpacked.name
+    retired = staging / "retired"
+    if replaced is not None:
+        os.replace(replaced.path, retired)
+    try:
+        if target.exists():
+            raise ModelError(f"{target} already holds another language pair's package")
+        os.replace(unpacked, target)
+    except (OSError, ModelError):
+        if replaced is not None:
+            os.replace(retired, replaced.path)
+        raise
+    return target
 
 
 def install_from_index(source: str, target: str) -> InstalledPackage:
@@ -165,7 +225,7 @@ def install_from_index(source: str, target: str) -> InstalledPackage:
     with tempfile.TemporaryDirectory() as tmp:
         archive = Path(tmp) / f"translate-{source}_{target}.argosmodel"
         archive.write_bytes(_download_first(chosen.links, f"the {source}->{target} package"))
-        return install_from_file(archive)
+        return install_from_file(archive, expected_pair=(source, target))
 
 
 def _download_first(urls: list[str], what: str) -> bytes:
