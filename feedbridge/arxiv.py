@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
@@ -51,6 +51,7 @@ class Paper:
     doi: str | None = None
     journal_ref: str | None = None
     license: str | None = None  # a URL, as in dc:rights
+    comment: str | None = None  # the authors' comments (pages, venue, code): only the API has them
 
     @property
     def abs_url(self) -> str:
@@ -59,6 +60,17 @@ class Paper:
     @property
     def pdf_url(self) -> str:
         return f"https://arxiv.org/pdf/{self.arxiv_id}v{self.version}"
+
+    @property
+    def html_url(self) -> str:
+        """arXiv's HTML rendering of this version; not every paper has one (arXiv converts
+        the LaTeX of papers submitted since December 2023, where conversion succeeds)."""
+        return f"https://arxiv.org/html/{self.arxiv_id}v{self.version}"
+
+    @property
+    def code_url(self) -> str | None:
+        """The code the authors point to in their comments, if they do."""
+        return code_link(self.comment or "")
 
 
 @dataclass(frozen=True)
@@ -107,6 +119,19 @@ _HTML_PAGE = re.compile(
 _HTML_TAG = re.compile(r"</?(?P<name>[A-Za-z][A-Za-z0-9]*)\b[^>]*>")
 _HTML_BLOCK_TAGS = {"p", "br", "div", "li", "ul", "ol", "blockquote", "table", "tr", "td"}
 _ERROR_CHANNEL_TITLE = "Feed error for query"
+# Where code lives: a URL on one of these hosts is a code link wherever it stands.
+_CODE_HOSTS = ("github.com", "gitlab.com", "huggingface.co", "bitbucket.org", "codeberg.org")
+# A URL, or a code host's address written without its scheme ("github.com/a/b").
+_URL_IN_TEXT = re.compile(
+    r"https?://[^\s<>\"]+|\b(?:www\.)?(?:"
+    + "|".join(re.escape(host) for host in _CODE_HOSTS) + r")/[^\s<>\"]+",
+    re.IGNORECASE,
+)
+# Words that make any URL after them, in the same clause, a code link: "Code: …",
+# "code available at …", "implementation at …".
+_CODE_CUE = re.compile(r"\b(?:code|implementation|repository)\b", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"[,;]|\.\s")
+_DOI_URL = re.compile(r"https?://(?:dx\.)?doi\.org/", re.IGNORECASE)
 _QUOTE_LIMIT = 200
 
 
@@ -130,6 +155,43 @@ def parse_feed(data: bytes, source: str) -> ArxivFeed:
         raise _Unusable(f"not a feed: the root element is <{root.tag}>")
     except _Unusable as problem:
         raise FeedError(f"{source}: {problem}") from None
+
+
+def code_link(text: str) -> str | None:
+    """The first URL in `text` that points at code, as authors write it in their comments:
+    any URL on a code host ("github.com/a/b", with or without https://), or a URL that
+    follows "code", "implementation" or "repository" in the same clause ("Code: …")."""
+    clause_start = 0
+    for match in _URL_IN_TEXT.finditer(text):
+        url = _trim_url(match[0])
+        if "://" not in url:
+            url = f"https://{url}"
+        clause = _CLAUSE_END.split(text[clause_start:match.start()])[-1]
+        if _on_code_host(url) or _CODE_CUE.search(clause):
+            return url
+        clause_start = match.end()
+    return None
+
+
+def _trim_url(url: str) -> str:
+    """Drop what ends the sentence around a URL: a final period, comma, or the closing
+    bracket of "(https://…)", while a bracket that belongs to the URL stays."""
+    while True:
+        trimmed = url.rstrip(".,;:!?'")
+        for opening, closing in ("()", "[]"):
+            if trimmed.endswith(closing) and trimmed.count(opening) < trimmed.count(closing):
+                trimmed = trimmed[:-1]
+        if trimmed == url:
+            return url
+        url = trimmed
+
+
+def _on_code_host(url: str) -> bool:
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return False
+    return any(host == code_host or host.endswith("." + code_host) for code_host in _CODE_HOSTS)
 
 
 # --- XML and text -----------------------------------------------------------
@@ -517,13 +579,27 @@ def _atom_paper(entry: etree._Element, feed_date: datetime | None) -> Paper | No
         categories=_atom_categories(entry),
         announce_type=_announce_type(entry, announcement),
         announced=_date_of(arxiv_id, published, updated, feed_date),
-        doi=_optional(entry.find(_ARXIV + "doi")) or _optional(entry.find(_ARXIV + "DOI")),
+        doi=(
+            _optional(entry.find(_ARXIV + "doi"))
+            or _optional(entry.find(_ARXIV + "DOI"))
+            or _doi_from_link(entry)
+        ),
         journal_ref=(
             _optional(entry.find(_ARXIV + "journal_ref"))
             or _optional(entry.find(_ARXIV + "journal_reference"))
         ),
         license=_optional(entry.find(_DC + "rights")) or _optional(entry.find(_ATOM + "rights")),
+        comment=_optional(entry.find(_ARXIV + "comment")),
     )
+
+
+def _doi_from_link(entry: etree._Element) -> str | None:
+    """The API also gives the DOI as `<link title="doi" href="https://doi.org/…">`."""
+    for link in entry.iterfind(_ATOM + "link"):
+        href = link.get("href", "")
+        if link.get("title") == "doi" and _DOI_URL.match(href):
+            return unquote(_DOI_URL.sub("", href, count=1)) or None
+    return None
 
 
 def _atom_text(element: etree._Element | None) -> str:

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feedbridge.arxiv import ArxivFeed, Author, parse_feed
+from feedbridge.arxiv import ArxivFeed, Author, code_link, parse_feed
 from feedbridge.errors import FeedError
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "arxiv"
@@ -424,6 +424,63 @@ def test_api_atom_titles_and_summaries_equal_the_xml_text():
     for entry, paper in zip(entries, parse(API_SEARCH).papers):
         assert paper.title == joined(entry.findtext(f"{atom}title"))
         assert paper.abstract == joined(entry.findtext(f"{atom}summary"))
+
+
+def test_api_atom_comments_journal_refs_and_dois():
+    papers = by_id(parse(API_SEARCH))
+    first = papers["2202.12139"]
+    assert first.comment == "Artificial Intelligence in Software Testing 2022 workshop @ ICST 2022"
+    assert first.journal_ref.startswith("Artificial Intelligence in Software Testing @ 2022 IEEE")
+    with_comment = [p for p in papers.values() if p.comment is not None]
+    assert len(with_comment) == 97
+    # An ampersand escaped in the XML is a character of the comment.
+    assert 'Transactions on Information Forensics & Security' in " ".join(
+        p.comment for p in with_comment
+    )
+    assert sum(p.doi is not None for p in papers.values()) == 32
+
+
+def test_api_atom_doi_from_the_doi_link_when_there_is_no_arxiv_doi():
+    data = API_SEARCH.read_bytes()
+    without = re.sub(rb"<arxiv:doi>[^<]*</arxiv:doi>", b"", data)
+    assert b"<arxiv:doi>" not in without
+    assert [p.doi for p in parse_feed(without, "api").papers] == [p.doi for p in parse(API_SEARCH).papers]
+
+
+def test_rss_papers_have_no_comment(quant_ph):
+    assert {p.comment for p in quant_ph.papers} == {None}
+
+
+def test_html_url_is_per_version(quant_ph):
+    paper = by_id(quant_ph)["2312.01259"]
+    assert paper.html_url == "https://arxiv.org/html/2312.01259v3"
+
+
+def test_code_url_from_a_real_comment():
+    papers = by_id(parse(API_SEARCH))
+    assert papers["1706.00679"].code_url == "https://github.com/ydecastro/super-resolution-testing"
+    # Conference pages, DOIs and typos in comments are not code.
+    assert [p.arxiv_id for p in papers.values() if p.code_url] == ["1706.00679"]
+
+
+@pytest.mark.parametrize(
+    "comment, code",
+    [
+        ("Code: https://example.org/tool.", "https://example.org/tool"),
+        ("12 pages. Our code is available at https://zenodo.org/records/1", "https://zenodo.org/records/1"),
+        ("Accepted at ICML (https://github.com/a/b)", "https://github.com/a/b"),
+        ("Models: huggingface.co/org/model; data on request", "https://huggingface.co/org/model"),
+        ("see https://gitlab.com/a/b_(c), thanks", "https://gitlab.com/a/b_(c)"),
+        ("Implementation at https://www.example.org/x?y=1&z=2", "https://www.example.org/x?y=1&z=2"),
+        ("Project page https://example.org/p, code at https://example.org/c", "https://example.org/c"),
+        ("Venue site https://icst2021.icmc.usp.br/x, 8 pages", None),
+        ("https://doi.org/10.1145/3106237.3106277, ESEC/FSE 2017", None),
+        ("10 pages, 3 figures", None),
+        ("", None),
+    ],
+)
+def test_code_link(comment, code):
+    assert code_link(comment) == code
 
 
 RSS_SERVICE_ATOM = """<?xml version='1.0' encoding='UTF-8'?>

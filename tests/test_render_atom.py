@@ -224,12 +224,45 @@ def test_authors_are_atom_authors_and_in_the_content(root):
     assert "Alice Smith (MIT; Stanford University), Bob Jones" in text
 
 
-def test_links_have_rel_and_type(root):
+def test_links_have_rel_type_and_title(root):
     links = root.find("a:entry", NS).findall("a:link", NS)
-    assert [(link.get("rel"), link.get("type"), link.get("href")) for link in links] == [
-        ("alternate", "text/html", "https://arxiv.org/abs/2504.17830"),
-        ("related", "application/pdf", "https://arxiv.org/pdf/2504.17830v1"),
+    assert [
+        (link.get("rel"), link.get("type"), link.get("title"), link.get("href")) for link in links
+    ] == [
+        ("alternate", "text/html", None, "https://arxiv.org/abs/2504.17830"),
+        ("related", "application/pdf", "PDF", "https://arxiv.org/pdf/2504.17830v1"),
+        ("related", "text/html", "HTML", "https://arxiv.org/html/2504.17830v1"),
     ]
+
+
+def test_comments_and_their_code_link_are_shown():
+    comment = "12 pages. Code: https://github.com/alice/qec (MIT licence)"
+    root = render([replace(ENTRIES[0], paper=replace(PLAIN, comment=comment))])
+    schema = etree.RelaxNG(file=str(SCHEMA))
+    assert schema.validate(root), schema.error_log
+    div = content_of(root, 0)
+    comments = div.xpath("h:p[starts-with(., 'Comments: ')]", namespaces=NS)
+    assert ["".join(p.itertext()) for p in comments] == [f"Comments: {comment}"]
+    span = comments[0].find("h:span", NS)
+    assert (comments[0].get(XML_LANG), span.get(XML_LANG)) == ("en", "en")
+    links = div.xpath("h:p[h:a = 'PDF']/h:a", namespaces=NS)
+    assert [(a.text, a.get("href")) for a in links] == [
+        ("arXiv abstract page", "https://arxiv.org/abs/2504.17830"),
+        ("PDF", "https://arxiv.org/pdf/2504.17830v1"),
+        ("HTML", "https://arxiv.org/html/2504.17830v1"),
+        ("Code", "https://github.com/alice/qec"),
+    ]
+    code = root.xpath("a:entry/a:link[@title='Code']", namespaces=NS)
+    assert [(link.get("rel"), link.get("href")) for link in code] == [
+        ("related", "https://github.com/alice/qec")
+    ]
+
+
+def test_without_comments_there_is_no_comments_line_and_no_code_link(root):
+    div = content_of(root, 0)
+    assert "Comments:" not in "".join(div.itertext())
+    assert "Code" not in div.xpath(".//h:a/text()", namespaces=NS)
+    assert root.xpath("a:entry/a:link[@title='Code']", namespaces=NS) == []
 
 
 def test_categories_carry_arxiv_scheme(root):
@@ -248,7 +281,7 @@ def test_content_facts_line_and_links(root):
     hrefs = div.xpath(".//h:a/@href", namespaces=NS)
     assert "https://doi.org/10.1103/PhysRevA.111.042418" in hrefs
     assert PLAIN.license in hrefs
-    assert {PLAIN.abs_url, PLAIN.pdf_url} <= set(hrefs)
+    assert {PLAIN.abs_url, PLAIN.pdf_url, PLAIN.html_url} <= set(hrefs)
     assert "arXiv:hep-th/9901001v2 · replacement" in "".join(content_of(root, 2).itertext())
 
 

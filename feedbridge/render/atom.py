@@ -24,18 +24,23 @@ Content (``<div xmlns="http://www.w3.org/1999/xhtml">``), top to bottom:
 translated title (h2) and the original beneath; authors with affiliations in
 parentheses (many readers hide atom:author); a line with ``arXiv:<id>v<n>``, the
 announce type, the categories and, when present, DOI, journal ref and licence;
-the translated abstract, one sentence per paragraph, an untranslated sentence
-shown in the source language after an ``[untranslated]`` marker; the original
-abstract; links to the abstract page and the PDF; the provenance line. Each part
-carries ``xml:lang`` and ``lang``: target language for translations, source
-language for arXiv's text, ``UI_LANG`` for feedbridge's own labels.
+the authors' comments when known (the arXiv API has them, the RSS does not); the
+translated abstract, one sentence per paragraph, an untranslated sentence shown in
+the source language after an ``[untranslated]`` marker; the original abstract; links
+to the abstract page, the PDF, arXiv's HTML version and the code named in the
+comments; the provenance line. Each part carries ``xml:lang`` and ``lang``: target
+language for translations, source language for arXiv's text, ``UI_LANG`` for
+feedbridge's own labels.
+
+Entry links: ``alternate`` to the abstract page, ``related`` to the PDF, to the HTML
+version and to the code (each ``related`` link titled, so readers can tell them apart).
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
@@ -91,11 +96,20 @@ def entry_id(arxiv_id: str, target_lang: str) -> str:
     return f"urn:uuid:{uuid.uuid5(paper_uuid, target_lang)}"
 
 
-def render_atom(feed: AtomFeedInfo, entries: Sequence[TranslatedPaper]) -> bytes:
-    """The feed as UTF-8 XML with a declaration, one entry per paper in the given order."""
+def render_atom(
+    feed: AtomFeedInfo,
+    entries: Sequence[TranslatedPaper],
+    published: Mapping[str, datetime] | None = None,
+) -> bytes:
+    """The feed as UTF-8 XML with a declaration, one entry per paper in the given order.
+
+    ``published`` maps an arXiv id to the paper's first announcement (a replaced paper
+    keeps it); without one, ``published`` is the version's announcement, like ``updated``.
+    """
     generator = _feed_generator(feed)
     for translated in entries:
-        generator.add_entry(_feed_entry(translated), order="append")
+        first = (published or {}).get(translated.paper.arxiv_id, translated.paper.announced)
+        generator.add_entry(_feed_entry(translated, first), order="append")
     root = etree.fromstring(generator.atom_str())
     for tag in ("title", "subtitle", "rights"):
         _mark_text(root.find(f"{{{_ATOM}}}{tag}"), UI_LANG)
@@ -124,13 +138,13 @@ def _feed_generator(feed: AtomFeedInfo) -> FeedGenerator:
     return generator
 
 
-def _feed_entry(translated: TranslatedPaper) -> FeedEntry:
+def _feed_entry(translated: TranslatedPaper, published: datetime) -> FeedEntry:
     """feedgen's entry: the fields feedgen writes correctly as they are."""
     paper = translated.paper
     entry = FeedEntry()
     entry.id(entry_id(paper.arxiv_id, translated.target_lang))
     entry.title(_clean(_entry_title(translated)))
-    entry.published(paper.announced)
+    entry.published(published)
     entry.updated(paper.announced)
     entry.author([{"name": _clean(author.name)} for author in paper.authors])
     entry.link([{"href": href, **attributes} for href, attributes in _entry_links(paper).items()])
@@ -141,11 +155,15 @@ def _feed_entry(translated: TranslatedPaper) -> FeedEntry:
 
 
 def _entry_links(paper: Paper) -> dict[str, dict[str, str]]:
-    """Each entry link's rel and type, by href."""
-    return {
+    """Each entry link's rel, type and title, by href."""
+    links = {
         _clean(paper.abs_url): {"rel": "alternate", "type": "text/html"},
-        _clean(paper.pdf_url): {"rel": "related", "type": "application/pdf"},
+        _clean(paper.pdf_url): {"rel": "related", "type": "application/pdf", "title": "PDF"},
+        _clean(paper.html_url): {"rel": "related", "type": "text/html", "title": "HTML"},
     }
+    if paper.code_url:
+        links.setdefault(_clean(paper.code_url), {"rel": "related", "title": "Code"})
+    return links
 
 
 def _entry_title(translated: TranslatedPaper) -> str:
@@ -193,6 +211,9 @@ def _content_div(translated: TranslatedPaper, title: str | None) -> etree._Eleme
         _add(div, "h2", paper.title, lang=source)
     _add(div, "p", ", ".join(_author_text(author) for author in paper.authors), lang=source)
     _add_facts(div, paper)
+    if paper.comment:
+        comments = _add(div, "p", "Comments: ", lang=UI_LANG)
+        _add(comments, "span", paper.comment, lang=source)
     _add_translated_abstract(div, translated)
     _add(div, "p", paper.abstract, lang=source)
     _add_links(div, paper)
@@ -236,11 +257,13 @@ def _add_translated_abstract(div: etree._Element, translated: TranslatedPaper) -
 
 
 def _add_links(div: etree._Element, paper: Paper) -> None:
-    """Links in the body too: some readers show neither atom:link nor a PDF link."""
+    """Links in the body too: most readers show neither atom:link rel=related nor its title."""
     line = _add(div, "p", lang=UI_LANG)
     _add(line, "a", "arXiv abstract page", href=paper.abs_url)
-    _append_text(line, _SEPARATOR)
-    _add(line, "a", "PDF", href=paper.pdf_url)
+    for label, href in (("PDF", paper.pdf_url), ("HTML", paper.html_url), ("Code", paper.code_url)):
+        if href:
+            _append_text(line, _SEPARATOR)
+            _add(line, "a", label, href=href)
 
 
 def _add(
