@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import traceback
@@ -10,7 +11,7 @@ from pathlib import Path
 import click
 
 from feedbridge import __version__
-from feedbridge.errors import ExitCode, FeedbridgeError
+from feedbridge.errors import FeedbridgeError
 
 CONFIG_ENV = "FEEDBRIDGE_CONFIG"
 
@@ -24,22 +25,76 @@ class _Group(click.Group):
         except FeedbridgeError as err:
             if ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()
-            click.echo(f"Error: {err}", err=True)
+            click.echo(f"{click.style('Error:', fg='red', bold=True)} {err}", err=True)
             ctx.exit(int(err.exit_code))
 
 
-def _log(message: str) -> None:
-    click.echo(message, err=True)
+class _Output:
+    """Where a command's lines go: -q keeps only errors, -v adds the details.
+
+    Everything but a command's result goes to stderr; colour and the progress bar only
+    reach a terminal (click.echo drops styles when stderr is not one).
+    """
+
+    def __init__(self, verbosity: int):
+        self.verbosity = verbosity  # -1 quiet, 0 normal, 1 verbose
+
+    def info(self, message: str) -> None:
+        if self.verbosity >= 0:
+            click.echo(_styled(message), err=True)
+
+    def detail(self, message: str) -> None:
+        if self.verbosity >= 1:
+            click.echo(click.style(message, dim=True), err=True)
+
+    def error(self, message: str) -> None:
+        click.echo(f"{click.style('Error:', fg='red', bold=True)} {message}", err=True)
+
+    @property
+    def tty(self) -> bool:
+        return self.verbosity >= 0 and sys.stderr.isatty()
+
+
+def _styled(message: str) -> str:
+    if message.startswith("Warning: "):
+        return click.style("Warning:", fg="yellow", bold=True) + message[len("Warning:"):]
+    return message
+
+
+class _ProgressBars:
+    """One line per feed, redrawn as its sentences are translated; only on a terminal."""
+
+    WIDTH = 30
+
+    def __init__(self):
+        self.current: str | None = None
+
+    def __call__(self, name: str, done: int, total: int) -> None:
+        filled = self.WIDTH * done // total if total else self.WIDTH
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        click.echo(f"\r{name}: [{bar}] {done}/{total} sentences", err=True, nl=False)
+        self.current = name
+        if done >= total:
+            click.echo("", err=True)
+            self.current = None
+
+
+def _output(ctx: click.Context) -> _Output:
+    return ctx.find_root().obj["output"]
 
 
 @click.group(cls=_Group)
 @click.version_option(__version__, prog_name="feedbridge")
 @click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
+@click.option("-v", "--verbose", is_flag=True, help="Say more: where each history came from, each fetch, translation statistics.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors (and a command's result, such as --json).")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool) -> None:
+def cli(ctx: click.Context, debug: bool, verbose: bool, quiet: bool) -> None:
     """Bilingual arXiv feeds: each category's new papers, translated offline with
     Argos Translate, published as Atom next to the original."""
-    ctx.obj = {"debug": debug}
+    if verbose and quiet:
+        raise click.UsageError("give -v/--verbose or -q/--quiet, not both")
+    ctx.obj = {"debug": debug, "output": _Output(1 if verbose else -1 if quiet else 0)}
 
 
 config_option = click.option(
@@ -52,34 +107,210 @@ config_option = click.option(
 )
 
 
+def _load(config_path: Path):
+    """The config, accepting the language pairs of the installed packages too."""
+    from feedbridge.config import load_config
+    from feedbridge.translate.packages import installed_pairs, packages_dir
+
+    # Listing packages creates their folder; a missing one holds none (and build --dry-run writes nothing).
+    return load_config(config_path, installed_pairs() if packages_dir().is_dir() else frozenset())
+
+
 @cli.command()
 @config_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write the feeds here instead of the config's site.output_dir.")
 @click.option("--from-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Read saved feeds DIR/<category>.xml instead of fetching from arXiv.")
+              help="Read saved feeds DIR/<category>.xml instead of fetching from arXiv"
+              " (the arXiv API is not asked either: enrichment uses its cache).")
 @click.option("--offline", is_flag=True,
-              help="Never download: fail with a hint if a translation package is missing.")
+              help="Never download a translation package (fail with a hint if one is missing),"
+              " and never ask the arXiv API (enrichment uses its cache).")
 @click.option("--only", multiple=True, metavar="FEED",
               help="Build only this feed (its name or category); repeat for several.")
-@click.option("--base-url", help="The site's public URL, overriding site.base_url (CI passes the Pages URL).")
-def build(config_path: Path, out_dir: Path | None, from_dir: Path | None, offline: bool,
-          only: tuple[str, ...], base_url: str | None) -> None:
-    """Fetch, translate and write every feed in the config."""
-    from feedbridge.build import BuildOptions, build as run_build
-    from feedbridge.config import load_config
+@click.option("--base-url", help="The site's public URL, overriding site.base_url (CI passes the Pages URL);"
+              " the previous run's history is read from it.")
+@click.option("--strict", is_flag=True,
+              help="Fail the run when a feed is stale or failed: exit 4, or 1 if every feed is.")
+@click.option("--summary", "summary_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Append the run summary as a Markdown table to FILE (CI passes $GITHUB_STEP_SUMMARY).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the run summary as JSON on stdout (schema: README, 'build --json').")
+@click.option("--dry-run", is_flag=True,
+              help="Say what would be fetched, how many papers are new, how many sentences need the"
+              " model, and how long it would take; write nothing.")
+@click.pass_context
+def build(ctx: click.Context, config_path: Path, out_dir: Path | None, from_dir: Path | None, offline: bool,
+          only: tuple[str, ...], base_url: str | None, strict: bool, summary_file: Path | None,
+          as_json: bool, dry_run: bool) -> None:
+    """Fetch, translate and publish every feed in the config, with the site around them."""
+    from feedbridge.build import BuildOptions, append_summary, build as run_build, feed_summary_line
+    from feedbridge.build import summary_json, summary_markdown
+
+    out = _output(ctx)
+    config = _load(config_path)
+    options = BuildOptions(out_dir=out_dir, from_dir=from_dir, offline=offline, only=only, base_url=base_url)
+    if dry_run:
+        _dry_run(config, options, out, as_json)
+        return
+    progress = _ProgressBars() if out.tty and not as_json else None
+    report = run_build(config, options, log=out.info, detail=out.detail, progress=progress)
+    for outcome in report.outcomes:
+        if outcome.status == "failed" or (strict and outcome.status == "stale"):
+            out.error(f"{outcome.feed.name}: {outcome.message}")
+    if summary_file is not None:
+        append_summary(summary_file, summary_markdown(report, strict))
+    for outcome in report.outcomes:
+        out.info(feed_summary_line(outcome))
+    current = sum(o.status not in ("failed", "stale") for o in report.outcomes)
+    final = f"{current} of {len(report.outcomes)} feeds up to date in {out_dir or config.output_dir}"
+    if as_json:
+        out.info(final)
+        click.echo(json.dumps(summary_json(report, strict), ensure_ascii=False, indent=1))
+    elif out.verbosity >= 0:
+        click.echo(final)
+    sys.exit(int(report.exit_code(strict)))
+
+
+def _dry_run(config, options, out: _Output, as_json: bool) -> None:
+    from feedbridge.build import SECONDS_PER_SENTENCE, dry_run
+
+    report = dry_run(config, options, log=out.info)
+    seconds = report.estimate(config.min_interval)
+    if as_json:
+        document = {
+            "schema": 1,
+            "dry_run": True,
+            "sources": report.sources,
+            "feeds": [{"name": f.feed.name, "status": f.status, "new": f.new, "updated": f.updated,
+                       "message": f.message} for f in report.feeds],
+            "missing_packages": report.missing_packages,
+            "papers": {"to_translate": report.papers, "reused": report.reused},
+            "sentences": {"model": report.sentences_model, "cached": report.sentences_cached},
+            "api": {"papers": report.api_papers, "requests": report.api_requests},
+            "estimate_seconds": round(seconds, 1),
+        }
+        click.echo(json.dumps(document, ensure_ascii=False, indent=1))
+        return
+    lines = ["dry run: nothing is written"]
+    lines += [f"would read {source}" for source in report.sources]
+    for feed in report.feeds:
+        note = f" ({feed.status}: {feed.message})" if feed.message else ""
+        lines.append(f"{feed.feed.name}: {feed.new} new, {feed.updated} updated{note}")
+    for pair in report.missing_packages:
+        lines.append(f"translation package {pair} is not installed: the build would "
+                     + ("stop (--offline)" if options.offline else "install it from the Argos index"))
+    lines.append(
+        f"translation: {report.papers} papers ({report.reused} keep their published translation),"
+        f" {report.sentences_model} sentences for the model, {report.sentences_cached} from the translation memory"
+    )
+    if report.api_requests:
+        lines.append(f"arXiv API: {report.api_papers} papers to ask in {report.api_requests} requests")
+    lines.append(
+        f"estimate: about {seconds:.0f} s ({report.requests} requests to arXiv, {config.min_interval:g} s apart;"
+        f" {report.sentences_model} sentences at {SECONDS_PER_SENTENCE:g} s each on CPU)"
+    )
+    for line in lines:
+        click.echo(line)
+
+
+@cli.command()
+@config_option
+@click.option("--categories", default="cs.AI", show_default=True, metavar="LIST",
+              help="The arXiv categories to translate, comma-separated (e.g. cs.AI,cs.CL).")
+@click.option("--to", "target", default="ja", show_default=True, metavar="LANG",
+              help="The language to translate into (an Argos Translate language code).")
+@click.option("--force", is_flag=True, help="Overwrite the config file if it exists.")
+@click.pass_context
+def init(ctx: click.Context, config_path: Path, categories: str, target: str, force: bool) -> None:
+    """Write a commented starter config, valid as written; then run 'feedbridge doctor'."""
+    from feedbridge.starter import starter_config, write_starter
     from feedbridge.translate.packages import installed_pairs
 
-    config = load_config(config_path, installed_pairs())
-    options = BuildOptions(out_dir=out_dir, from_dir=from_dir, offline=offline, only=only, base_url=base_url)
-    report = run_build(config, options, log=_log)
-    out = out_dir or config.output_dir
-    for outcome in report.outcomes:
-        if outcome.status == "failed":
-            click.echo(f"Error: {outcome.feed.name}: {outcome.message}", err=True)
-    written = sum(o.status != "failed" for o in report.outcomes)
-    click.echo(f"{written} of {len(report.outcomes)} feeds up to date in {out}")
-    sys.exit(int(report.exit_code))
+    text = starter_config(categories.split(","), target, installed_pairs=installed_pairs())
+    write_starter(config_path, text, force=force)
+    _output(ctx).info(f"wrote {config_path}: replace its two placeholders, then run 'feedbridge doctor'")
+
+
+@cli.command()
+@config_option
+@click.option("--offline", is_flag=True, help="Leave out the checks that need the network.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help="Seconds each network check may take.")
+@click.pass_context
+def doctor(ctx: click.Context, config_path: Path, offline: bool, timeout: float) -> None:
+    """Check the set-up before a build: one line per check, with the fix for each problem.
+
+    Exits 0 when nothing needed is missing (advice, marked '!', does not fail), else 1.
+    """
+    from feedbridge import doctor as checkup
+
+    checks = checkup.run_checks(config_path, offline=offline, timeout=timeout)
+    out = _output(ctx)
+    colours = {True: "green", False: "red"}
+    for check in checks:
+        line = checkup.format_check(check)
+        if out.verbosity >= 0 or not (check.ok or not check.needed):
+            colour = colours[check.ok] if check.ok or check.needed else "yellow"
+            click.echo(click.style(line[0], fg=colour, bold=True) + line[1:])
+    sys.exit(int(checkup.exit_code(checks)))
+
+
+@cli.command()
+@click.argument("text", required=False)
+@click.option("--arxiv", "arxiv_id", metavar="ID",
+              help="Translate this paper's title and abstract (e.g. 2504.17830), found in the configured feeds.")
+@config_option
+@click.option("--from-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="With --arxiv: look in the saved feeds DIR/*.xml instead of fetching the configured ones.")
+@click.option("--from", "source", metavar="LANG",
+              help="The source language (default: the config's translation.from, else en).")
+@click.option("--to", "target", metavar="LANG",
+              help="The target language (default: the config's translation.to, else ja).")
+@click.pass_context
+def translate(ctx: click.Context, text: str | None, arxiv_id: str | None, config_path: Path,
+              from_dir: Path | None, source: str | None, target: str | None) -> None:
+    """Translate TEXT (or a paper with --arxiv) with the installed package, printing
+    each sentence and its translation."""
+    from feedbridge import preview
+
+    if (text is None) == (arxiv_id is None):
+        raise click.UsageError("give either TEXT or --arxiv ID")
+    needs_config = arxiv_id is not None and from_dir is None  # the configured feeds are searched
+    config = _load(config_path) if needs_config or config_path.exists() else None
+    source = source or (config.feeds[0].source_lang if config else "en")
+    target = target or (config.feeds[0].target_lang if config else "ja")
+    if arxiv_id is not None:
+        paper = preview.find_paper(arxiv_id, config, from_dir)
+        _output(ctx).info(f"arXiv:{paper.arxiv_id}v{paper.version}: {paper.abs_url}")
+        translated = preview.translate_paper(paper, source, target, config)
+        sentences = (*translated.title.sentences, *translated.abstract.sentences)
+    else:
+        sentences = preview.translate_text(text, source, target, config)
+    for pair in sentences:
+        click.echo(f"{source}: {pair.source}")
+        mark = "" if pair.translated else "  [kept in the source language: the model's output was refused]"
+        click.echo(f"{target}: {pair.target}{mark}")
+        click.echo()
+
+
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("site"), show_default=True, help="The output folder to serve.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="The port on 127.0.0.1 (0: any free port).")
+def serve(out_dir: Path, port: int) -> None:
+    """Preview the site on http://127.0.0.1:PORT/ (this machine only) until Ctrl-C."""
+    from feedbridge.serve import make_server
+
+    server = make_server(out_dir, port)
+    click.echo(f"serving {out_dir} on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 @cli.group()

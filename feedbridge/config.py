@@ -17,6 +17,7 @@ from feedbridge.errors import ConfigError
 
 CACHE_DIR_ENV = "FEEDBRIDGE_CACHE_DIR"
 DEFAULT_FEED_URL = "https://rss.arxiv.org/rss/{category}"
+DEFAULT_API_URL = "https://export.arxiv.org/api/query"
 
 # arXiv's category forms: "cs.AI", "math.AP", "astro-ph.GA", "cond-mat.mes-hall", "hep-th";
 # a feed may combine several with "+" ("cs.AI+cs.CL").
@@ -34,12 +35,59 @@ KNOWN_ARGOS_TARGETS_FROM_EN = frozenset(
 )
 
 
+# --- publishing (issue 4): announce-type policies and topic filters ---------------
+
+ANNOUNCE_POLICIES = ("include", "update", "exclude")
+
+
+@dataclass(frozen=True)
+class AnnouncePolicy:
+    """What a feed does with each kind of announcement; new papers are always included.
+
+    ``include``: the paper becomes an entry (or updates its entry); ``update``: it only
+    updates an entry already in the feed's window (a new version); ``exclude``: ignored.
+    """
+
+    cross: str = "include"
+    replace: str = "update"
+    replace_cross: str = "update"
+
+    def for_type(self, announce_type: str) -> str:
+        policies = {"cross": self.cross, "replace": self.replace, "replace-cross": self.replace_cross}
+        return policies.get(announce_type, "include")
+
+
+@dataclass(frozen=True)
+class TopicFilter:
+    """A topic feed: papers of some categories whose title or abstract matches."""
+
+    title: str  # shown in the feed's title and on the site
+    categories: tuple[str, ...]  # each fetched as its own arXiv feed
+    include: tuple[re.Pattern, ...]  # any match takes a paper in; empty: every paper
+    exclude: tuple[re.Pattern, ...]  # any match keeps a paper out
+
+    def matches(self, text: str) -> bool:
+        if any(pattern.search(text) for pattern in self.exclude):
+            return False
+        return not self.include or any(pattern.search(text) for pattern in self.include)
+
+
+# --- end of the publishing additions -------------------------------------------------
+
+
 @dataclass(frozen=True)
 class FeedConfig:
     name: str  # output file stem: "<name>.xml"
-    category: str  # as arXiv spells it, "cs.AI" or "cs.AI+cs.CL"
+    category: str  # as arXiv spells it, "cs.AI" or "cs.AI+cs.CL"; a topic's categories joined by "+"
     source_lang: str
     target_lang: str
+    announce: AnnouncePolicy = AnnouncePolicy()
+    topic: TopicFilter | None = None  # set for a topic feed
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The arXiv feeds this feed is made from, each fetched once per run."""
+        return self.topic.categories if self.topic else (self.category,)
 
 
 @dataclass(frozen=True)
@@ -55,7 +103,11 @@ class Config:
     retries: int
     beam_size: int
     device: str
-    feeds: tuple[FeedConfig, ...]
+    feeds: tuple[FeedConfig, ...]  # category feeds, then topic feeds
+    window_days: int = 7  # announcement days each feed keeps
+    max_entries: int = 2000  # entries each feed keeps at most
+    enrich: bool = True  # ask the arXiv API for comments, journal refs, DOIs, affiliations
+    api_url: str = DEFAULT_API_URL  # the arXiv API's query endpoint
 
     def feed_url_for(self, feed: FeedConfig) -> str:
         return self.feed_url.format(category=feed.category)
@@ -74,12 +126,18 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "min_interval": 3.0,
         "timeout": 30.0,
         "retries": 3,
+        "enrich": True,
+        "api_url": DEFAULT_API_URL,
     },
     "translation": {"from": "en", "to": "ja", "beam_size": 4, "device": "auto"},
     "cache_dir": ".cache/feedbridge",
     "feeds": None,
+    "window": {"days": 7, "max_entries": 2000},
+    "topics": [],
 }
-_FEED_KEYS = {"category", "name", "from", "to"}
+_ANNOUNCE_KEYS = {"cross", "replace", "replace-cross"}
+_FEED_KEYS = {"category", "name", "from", "to"} | _ANNOUNCE_KEYS
+_TOPIC_KEYS = {"name", "title", "categories", "include", "exclude", "from", "to"} | _ANNOUNCE_KEYS
 
 
 def load_config(path: Path, installed_pairs: frozenset[tuple[str, str]] = frozenset()) -> Config:
@@ -161,6 +219,11 @@ class _Validator:
             raise self.fail(key, f"a number >= {minimum}", value)
         return kind(value)
 
+    def boolean(self, value: Any, key: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(key, "true or false", value)
+        return value
+
     def http_url(self, value: Any, key: str) -> str:
         value = self.string(value, key, what="an http(s) URL")
         parts = urlsplit(value)
@@ -175,6 +238,7 @@ class _Validator:
         site = self.section(raw, "site")
         arxiv = self.section(raw, "arxiv")
         translation = self.section(raw, "translation")
+        window = self.section(raw, "window")
 
         base_url = self.http_url(site["base_url"], "site.base_url")
         if not base_url.endswith("/"):
@@ -187,6 +251,7 @@ class _Validator:
         device = self.string(translation["device"], "translation.device")
         if device not in ("auto", "cpu", "cuda"):
             raise self.fail("translation.device", "one of auto, cpu, cuda", device)
+        feeds = self.feeds(raw.get("feeds"), source, target)
 
         return Config(
             path=self.path,
@@ -200,7 +265,11 @@ class _Validator:
             retries=self.number(arxiv["retries"], "arxiv.retries", int, 0),
             beam_size=self.number(translation["beam_size"], "translation.beam_size", int, 1),
             device=device,
-            feeds=self.feeds(raw.get("feeds"), source, target),
+            feeds=feeds + self.topics(raw.get("topics", []), source, target, {f.name for f in feeds}),
+            window_days=self.number(window["days"], "window.days", int, 1),
+            max_entries=self.number(window["max_entries"], "window.max_entries", int, 1),
+            enrich=self.boolean(arxiv["enrich"], "arxiv.enrich"),
+            api_url=self.http_url(arxiv["api_url"], "arxiv.api_url"),
         )
 
     def folder(self, value: Any, key: str) -> Path:
@@ -238,7 +307,7 @@ class _Validator:
             if name in names:
                 raise self.fail(f"{key}.name", f"a name not used by another feed ('{name}' is)")
             names.add(name)
-            feeds.append(FeedConfig(name, category, feed_source, feed_target))
+            feeds.append(FeedConfig(name, category, feed_source, feed_target, self.announce(item, key)))
         return tuple(feeds)
 
     def check_pair(self, source: str, target: str, key: str) -> None:
@@ -253,6 +322,66 @@ class _Validator:
             f"or install one with 'feedbridge models install --file')",
             target,
         )
+
+    # --- publishing (issue 4) ------------------------------------------------------
+
+    def announce(self, item: dict[str, Any], key: str) -> AnnouncePolicy:
+        values = {}
+        for name in sorted(_ANNOUNCE_KEYS & set(item)):
+            value = item[name]
+            if value not in ANNOUNCE_POLICIES:
+                raise self.fail(f"{key}.{name}", f"one of {', '.join(ANNOUNCE_POLICIES)}", value)
+            values[name.replace("-", "_")] = value
+        return AnnouncePolicy(**values)
+
+    def topics(self, value: Any, source: str, target: str, names: set[str]) -> tuple[FeedConfig, ...]:
+        """Topic feeds; ``names`` holds the feed names taken so far, and grows."""
+        if not isinstance(value, list):
+            raise self.fail("topics", "a list of topic feeds (each with a 'name' and 'categories')", value)
+        return tuple(self.topic(item, f"topics[{index}]", source, target, names) for index, item in enumerate(value))
+
+    def topic(self, item: Any, key: str, source: str, target: str, names: set[str]) -> FeedConfig:
+        item = self.mapping(item, key, _TOPIC_KEYS)
+        name = self.string(
+            item.get("name"), f"{key}.name", FEED_NAME_RE,
+            "a file-name-safe feed name (letters, digits, '.', '_', '+', '-'; no '/')",
+        )
+        if name in names:
+            raise self.fail(f"{key}.name", f"a name not used by another feed ('{name}' is)")
+        names.add(name)
+        categories = item.get("categories")
+        if not isinstance(categories, list) or not categories:
+            raise self.fail(f"{key}.categories", "a non-empty list of arXiv categories", categories)
+        categories = tuple(
+            self.string(c, f"{key}.categories[{i}]", CATEGORY_RE, "an arXiv category like 'cs.AI'")
+            for i, c in enumerate(categories)
+        )
+        feed_source = self.string(item.get("from", source), f"{key}.from", LANG_RE, "a language code like 'en'")
+        feed_target = self.string(item.get("to", target), f"{key}.to", LANG_RE, "a language code like 'ja'")
+        self.check_pair(feed_source, feed_target, f"{key}.to")
+        topic = TopicFilter(
+            title=self.string(item.get("title", name), f"{key}.title"),
+            categories=tuple(dict.fromkeys(categories)),
+            include=self.patterns(item.get("include", []), f"{key}.include"),
+            exclude=self.patterns(item.get("exclude", []), f"{key}.exclude"),
+        )
+        return FeedConfig(name, "+".join(topic.categories), feed_source, feed_target, self.announce(item, key), topic)
+
+    def patterns(self, value: Any, key: str) -> tuple[re.Pattern, ...]:
+        """Keywords match case-insensitively, any whitespace between words; '/…/' is a regex."""
+        if not isinstance(value, list):
+            raise self.fail(key, "a list of keywords or /regular expressions/", value)
+        patterns = []
+        for index, text in enumerate(value):
+            text = self.string(text, f"{key}[{index}]", what="a keyword or a /regular expression/")
+            if len(text) > 2 and text.startswith("/") and text.endswith("/"):
+                try:
+                    patterns.append(re.compile(text[1:-1]))
+                except re.error as err:
+                    raise self.fail(f"{key}[{index}]", f"a valid regular expression ({err})", text)
+            else:
+                patterns.append(re.compile(r"\s+".join(map(re.escape, text.split())), re.IGNORECASE))
+        return tuple(patterns)
 
 
 def _key_path(parent: str, name: Any) -> str:

@@ -1,6 +1,8 @@
 """End to end: real arXiv captures through `feedbridge build` with the tiny real model."""
 
+import json
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import feedparser
@@ -24,13 +26,23 @@ ERROR_CHANNEL = b"""<?xml version='1.0' encoding='UTF-8'?>
 <description>Feed error for query: cs.XX</description></channel></rss>"""
 
 
-def write_config(tmp_path, feed_url="http://127.0.0.1:9/rss/{category}", categories=tuple(SOURCES)):
+# Nothing listens on port 9: the previous site cannot be read, and says so at once.
+BASE_URL = "http://127.0.0.1:9/fb/"
+# Default policies: new papers and cross-lists come in, replacements only update entries.
+LISTED = ("new", "cross")
+
+
+def write_config(tmp_path, feed_url="http://127.0.0.1:9/rss/{category}", categories=tuple(SOURCES),
+                 base_url=BASE_URL, extra="", api_url="http://127.0.0.1:9/api/query"):
+    """A config for the tests; a category may be a YAML mapping with per-feed options."""
     feeds = "".join(f"  - {c}\n" for c in categories)
     path = tmp_path / "feeds.yaml"
     path.write_text(
-        "site: {base_url: 'https://example.org/fb', output_dir: out}\n"
-        f"arxiv: {{contact: 'tests@example.org', feed_url: '{feed_url}', min_interval: 0, retries: 0, timeout: 5}}\n"
+        f"site: {{base_url: '{base_url}', output_dir: out}}\n"
+        f"arxiv: {{contact: 'tests@example.org', feed_url: '{feed_url}', min_interval: 0, retries: 0, timeout: 5,"
+        f" api_url: '{api_url}'}}\n"
         "translation: {beam_size: 1}\n"
+        f"{extra}"
         f"feeds:\n{feeds}"
     )
     return path
@@ -50,12 +62,32 @@ def build(*args):
 
 
 def assert_valid_atom(path: Path):
+    """RFC 4287's grammar, the rules RELAX NG cannot say, and a real parser's reading."""
     document = etree.parse(str(path))
     schema = etree.RelaxNG(etree.parse(str(ATOM_RNG)))
     assert schema.validate(document), schema.error_log
+    assert_rfc4287_rules(document.getroot())
     parsed = feedparser.parse(path.read_bytes())
     assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert len(parsed.entries) == len(document.getroot().findall(f"{ATOM}entry"))
     return document, parsed
+
+
+def assert_rfc4287_rules(feed):
+    """RFC 4287 4.1.1 and 4.1.2 beyond the schema: authors, alternate links, content, unique ids."""
+    assert feed.find(f"{ATOM}link[@rel='self']") is not None
+    entries = feed.findall(f"{ATOM}entry")
+    for element in [feed, *entries]:
+        alternates = [(link.get("type"), link.get("hreflang")) for link in element.findall(f"{ATOM}link[@rel='alternate']")]
+        assert len(alternates) == len(set(alternates)), f"two alternate links share a type and language: {alternates}"
+    feed_has_author = feed.find(f"{ATOM}author") is not None
+    ids = [entry.findtext(f"{ATOM}id") for entry in entries]
+    assert len(ids) == len(set(ids)), "an entry id appears twice"
+    for entry in entries:
+        assert feed_has_author or entry.find(f"{ATOM}author") is not None
+        assert entry.find(f"{ATOM}content") is not None or entry.find(f"{ATOM}link[@rel='alternate']") is not None
+        published, updated = (datetime.fromisoformat(entry.findtext(f"{ATOM}{tag}")) for tag in ("published", "updated"))
+        assert published <= updated
 
 
 def text_of(element) -> str:
@@ -66,15 +98,15 @@ def test_build_from_saved_feeds_offline(tmp_path, saved_feeds, installed_model):
     result = build("--config", write_config(tmp_path), "--from-dir", saved_feeds, "--offline")
     assert result.exit_code == 0, result.output
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == ["hep-ex.ja.xml", "physics.ja.xml", "quant-ph.ja.xml"]
+    assert sorted(p.name for p in out.glob("*.xml")) == ["hep-ex.ja.xml", "physics.ja.xml", "quant-ph.ja.xml"]
 
     for category, fixture in SOURCES.items():
         document, parsed = assert_valid_atom(out / f"{category}.ja.xml")
-        papers = parse_feed(fixture.read_bytes(), str(fixture)).papers
+        papers = [p for p in parse_feed(fixture.read_bytes(), str(fixture)).papers if p.announce_type in LISTED]
         feed = document.getroot()
         assert feed.get(XML_LANG) == "ja"
         assert category in feed.findtext(f"{ATOM}title")
-        assert feed.find(f"{ATOM}link[@rel='self']").get("href") == f"https://example.org/fb/{category}.ja.xml"
+        assert feed.find(f"{ATOM}link[@rel='self']").get("href") == f"{BASE_URL}{category}.ja.xml"
         entries = feed.findall(f"{ATOM}entry")
         assert len(entries) == len(papers) == len(parsed.entries)
         for entry, paper in zip(entries, papers):
@@ -106,7 +138,9 @@ def check_entry(entry, paper):
 
 
 def test_every_quant_ph_title_and_abstract_survives_in_the_original_part(tmp_path, saved_feeds, installed_model):
-    assert build("--config", write_config(tmp_path), "--from-dir", saved_feeds, "--offline").exit_code == 0
+    every_type = ["{category: quant-ph, replace: include, replace-cross: include}"]
+    config = write_config(tmp_path, categories=every_type)
+    assert build("--config", config, "--from-dir", saved_feeds, "--offline").exit_code == 0
     raw = etree.parse(str(QUANT_PH))
     items = raw.findall("channel/item")
     entries = etree.parse(str(tmp_path / "out/quant-ph.ja.xml")).getroot().findall(f"{ATOM}entry")
@@ -128,10 +162,11 @@ def test_every_quant_ph_title_and_abstract_survives_in_the_original_part(tmp_pat
 def test_same_input_same_bytes(tmp_path, saved_feeds, installed_model):
     config = write_config(tmp_path)
     assert build("--config", config, "--from-dir", saved_feeds, "--offline").exit_code == 0
-    first = (tmp_path / "out/quant-ph.ja.xml").read_bytes()
-    (tmp_path / "out/quant-ph.ja.xml").unlink()
+    first = {p.relative_to(tmp_path / "out"): p.read_bytes() for p in (tmp_path / "out").rglob("*.*")}
+    shutil.rmtree(tmp_path / "out")
     assert build("--config", config, "--from-dir", saved_feeds, "--offline").exit_code == 0
-    assert (tmp_path / "out/quant-ph.ja.xml").read_bytes() == first
+    again = {p.relative_to(tmp_path / "out"): p.read_bytes() for p in (tmp_path / "out").rglob("*.*")}
+    assert again == first
 
 
 def test_build_over_http_from_loopback(tmp_path, http_server, installed_model):
@@ -201,30 +236,13 @@ def test_empty_batch_keeps_the_published_feed(tmp_path, saved_feeds, installed_m
     assert "kept" in result.output
 
 
-def test_help_describes_every_option():
-    from feedbridge.cli import cli as group
-
-    def walk(command, path):
-        yield path, command
-        for name, sub in getattr(command, "commands", {}).items():
-            yield from walk(sub, path + [name])
-
-    for path, command in walk(group, []):
-        result = CliRunner().invoke(group, path + ["--help"])
-        assert result.exit_code == 0
-        assert command.help, path
-        for param in command.params:
-            if isinstance(param, __import__("click").Option):
-                assert param.help, (path, param.name)
-
-
 def test_a_feed_that_does_not_read_back_is_not_published(tmp_path, saved_feeds, installed_model, monkeypatch):
     import feedbridge.build
 
     (tmp_path / "out").mkdir()
     published = tmp_path / "out/quant-ph.ja.xml"
     published.write_bytes(b"<good/>")
-    monkeypatch.setattr(feedbridge.build, "render_atom", lambda info, entries: b"<feed><broken")
+    monkeypatch.setattr(feedbridge.build, "render_atom", lambda *args: b"<feed><broken")
     result = build("--config", write_config(tmp_path, categories=["quant-ph"]), "--from-dir", saved_feeds, "--offline")
     assert result.exit_code == ExitCode.FAILED
     assert "does not read back cleanly" in result.output
@@ -246,3 +264,223 @@ def test_build_installs_a_missing_package_from_the_index(tmp_path, saved_feeds, 
     assert result.exit_code == 0, result.output
     assert "installing the en->ja translation package" in result.output
     assert (tmp_path / "argos-packages").is_dir() and (tmp_path / "out/quant-ph.ja.xml").is_file()
+
+
+def test_only_rebuilds_one_feed_and_republishes_the_others_as_they_were(tmp_path, saved_feeds, installed_model):
+    config = write_config(tmp_path, categories=["quant-ph", "hep-ex"])
+    assert build("--config", config, "--from-dir", saved_feeds, "--offline").exit_code == 0
+    before = (tmp_path / "out/hep-ex.ja.xml").read_bytes()
+    (tmp_path / "out/hep-ex.ja.xml").unlink()  # as on a fresh runner: it must come back from its archive
+
+    result = build("--config", config, "--from-dir", saved_feeds, "--offline", "--only", "quant-ph")
+
+    assert result.exit_code == 0, result.output
+    assert "hep-ex.ja: new 0 / updated 0 / kept 2 / failed 0, sentences translated 0 vs cached 0," in result.output
+    assert "(skipped: not selected by --only)" in result.output
+    assert (tmp_path / "out/hep-ex.ja.xml").read_bytes() == before
+    status = json.loads((tmp_path / "out/status.json").read_text())
+    assert [f["status"] for f in status["feeds"]] == ["stale", "skipped"]
+
+
+def test_strict_turns_a_stale_feed_into_a_failed_run(tmp_path, saved_feeds, installed_model):
+    config = write_config(tmp_path, categories=["quant-ph", "physics"])
+    assert build("--config", config, "--from-dir", saved_feeds, "--offline").exit_code == 0
+    assert build("--config", config, "--from-dir", saved_feeds, "--offline").exit_code == 0  # stale: reported
+    result = build("--config", config, "--from-dir", saved_feeds, "--offline", "--strict")
+    assert result.exit_code == ExitCode.PARTIAL  # quant-ph is stale; physics is empty, which is no failure
+    assert "Error: quant-ph.ja: arXiv sent the same batch as last time" in result.output
+
+
+# --- enrichment from the arXiv API ----------------------------------------------------
+
+API_SEARCH = QUANT_PH.parent / "arxiv_api_atom_2026_search_all_testing_100entries.xml"
+
+
+def api_answer_for(paper) -> tuple[bytes, str]:
+    """The API fixture's first entry, re-addressed to ``paper``: the API's answer for it,
+    and the comment enrichment must copy."""
+    document = etree.parse(str(API_SEARCH))
+    feed = document.getroot()
+    entries = feed.findall(f"{ATOM}entry")
+    for extra in entries[1:]:
+        feed.remove(extra)
+    entries[0].find(f"{ATOM}id").text = f"http://arxiv.org/abs/{paper.arxiv_id}v{paper.version}"
+    comment = entries[0].findtext("{http://arxiv.org/schemas/atom}comment")
+    return etree.tostring(document, xml_declaration=True, encoding="UTF-8"), comment
+
+
+def listed_quant_ph():
+    papers = [p for p in parse_feed(QUANT_PH.read_bytes(), str(QUANT_PH)).papers if p.announce_type in LISTED]
+    return list({p.arxiv_id: p for p in papers}.values())
+
+
+def test_build_enriches_new_papers_through_the_api_after_fetching(tmp_path, http_server, installed_model):
+    from feedbridge.enrich import query_url
+
+    papers = listed_quant_ph()
+    api = http_server.url + "/api/query"
+    http_server.serve("/rss/quant-ph", QUANT_PH.read_bytes())
+    answer, comment = api_answer_for(papers[0])
+    http_server.serve(query_url(api, [p.arxiv_id for p in papers])[len(http_server.url):], answer)
+    config = write_config(tmp_path, feed_url=f"{http_server.url}/rss/{{category}}", categories=["quant-ph"],
+                          api_url=api)
+
+    result = build("--config", config)
+
+    assert result.exit_code == 0, result.output
+    assert [path.split("?")[0] for path, _ in http_server.requests] == ["/rss/quant-ph", "/api/query"]
+    assert f"arXiv API: 0 papers from the cache, {len(papers)} asked ({len(papers) - 1} unknown" in result.output
+    entries = etree.parse(str(tmp_path / "out/quant-ph.ja.xml")).getroot().findall(f"{ATOM}entry")
+    assert f"Comments: {' '.join(comment.split())}" in text_of(entries[0].find(f"{ATOM}content"))
+    assert "Comments:" not in text_of(entries[1].find(f"{ATOM}content"))
+
+
+def test_an_api_failure_is_a_warning_and_the_feed_still_goes_out(tmp_path, http_server, installed_model):
+    http_server.serve("/rss/quant-ph", QUANT_PH.read_bytes())  # the API's path is not served: 404
+    config = write_config(tmp_path, feed_url=f"{http_server.url}/rss/{{category}}", categories=["quant-ph"],
+                          api_url=http_server.url + "/api/query")
+
+    result = build("--config", config)
+
+    assert result.exit_code == 0, result.output
+    warning = f"Warning: {len(listed_quant_ph())} papers go out without the arXiv API's comments:"
+    assert warning in result.output and "HTTP 404" in result.output
+    status = json.loads((tmp_path / "out/status.json").read_text())
+    assert len(status["warnings"]) == 1 and "HTTP 404" in status["warnings"][0]
+    assert status["feeds"][0]["status"] == "updated"
+
+
+@pytest.mark.parametrize("flag", ["--offline", "--from-dir"])
+def test_offline_or_saved_feeds_never_ask_the_api(tmp_path, http_server, saved_feeds, installed_model, flag):
+    http_server.serve("/rss/quant-ph", QUANT_PH.read_bytes())
+    config = write_config(tmp_path, feed_url=f"{http_server.url}/rss/{{category}}", categories=["quant-ph"],
+                          api_url=http_server.url + "/api/query")
+    args = ["--offline"] if flag == "--offline" else ["--from-dir", saved_feeds]
+    result = build("--config", config, *args)
+    assert result.exit_code == 0, result.output
+    assert not any(path.startswith("/api/") for path, _ in http_server.requests)
+    assert "the API was not asked (--offline or --from-dir)" in result.output
+
+
+def test_enrich_false_skips_the_api_step(tmp_path, saved_feeds, installed_model):
+    config = write_config(tmp_path, categories=["quant-ph"])
+    config.write_text(config.read_text().replace("timeout: 5,", "timeout: 5, enrich: false,"))
+    result = build("--config", config, "--from-dir", saved_feeds, "--offline")
+    assert result.exit_code == 0, result.output
+    assert "arXiv API" not in result.output
+
+
+# --- the run summary ----------------------------------------------------------------
+
+FEED_KEYS = {"name", "status", "new", "updated", "kept", "failed", "entries", "sentences", "seconds", "message"}
+
+
+def test_json_summary_has_a_stable_schema(tmp_path, saved_feeds, installed_model):
+    result = CliRunner().invoke(
+        cli, ["build", "--config", str(write_config(tmp_path)), "--from-dir", str(saved_feeds), "--offline", "--json"]
+    )
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)  # stdout holds the JSON and nothing else
+    assert set(summary) == {"schema", "exit_code", "result", "seconds", "papers", "sentences", "enrichment",
+                            "warnings", "feeds"}
+    assert (summary["schema"], summary["exit_code"], summary["result"]) == (1, 0, "ok")
+    assert set(summary["papers"]) == {"translated", "reused"} and set(summary["sentences"]) == {"translated", "cached"}
+    assert [set(feed) for feed in summary["feeds"]] == [FEED_KEYS] * 3
+    assert set(summary["feeds"][0]["sentences"]) == {"translated", "cached"}
+    by_name = {feed["name"]: feed for feed in summary["feeds"]}
+    assert (by_name["quant-ph.ja"]["status"], by_name["quant-ph.ja"]["new"]) == ("updated", len(listed_quant_ph()))
+    assert by_name["physics.ja"]["status"] == "empty"
+    assert summary["sentences"]["translated"] == sum(f["sentences"]["translated"] for f in summary["feeds"]) > 0
+    assert summary["sentences"]["cached"] == 0
+    assert "feeds up to date" in result.stderr
+
+
+def test_summary_lines_count_new_kept_and_sentences_from_the_memory(tmp_path, saved_feeds, installed_model):
+    config = write_config(tmp_path, categories=["quant-ph"])
+    first = json.loads(CliRunner().invoke(
+        cli, ["build", "--config", str(config), "--from-dir", str(saved_feeds), "--offline", "--json"]).stdout)
+    shutil.rmtree(tmp_path / "out")  # no history: every paper is new again, every sentence is remembered
+    result = build("--config", config, "--from-dir", saved_feeds, "--offline")
+    assert result.exit_code == 0, result.output
+    translated = first["feeds"][0]["sentences"]["translated"]
+    new = len(listed_quant_ph())
+    assert f"quant-ph.ja: new {new} / updated 0 / kept 0 / failed " in result.output
+    assert f", sentences translated 0 vs cached {translated}, " in result.output
+
+
+def test_quiet_prints_only_errors_and_verbose_adds_details(tmp_path, saved_feeds, installed_model):
+    config = write_config(tmp_path, categories=["quant-ph"])
+    quiet = CliRunner().invoke(cli, ["-q", "build", "--config", str(config), "--from-dir", str(saved_feeds), "--offline"])
+    assert (quiet.exit_code, quiet.output) == (0, "")
+    verbose = CliRunner().invoke(cli, ["-v", "build", "--config", str(config), "--from-dir", str(saved_feeds), "--offline"])
+    assert verbose.exit_code == 0
+    assert "quant-ph.ja: history read from" in verbose.output and f"reading {saved_feeds}/quant-ph.xml" in verbose.output
+    assert "history read from" not in build("--config", config, "--from-dir", saved_feeds, "--offline").output
+
+
+# --- build --dry-run ------------------------------------------------------------------
+
+
+def tree(folder: Path) -> dict:
+    """Every file and folder under ``folder`` with its size and modification time."""
+    return {str(p.relative_to(folder)): (p.is_dir(), p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*"))}
+
+
+def dry_run(config, *args):
+    result = CliRunner().invoke(cli, ["build", "--config", str(config), "--dry-run", "--json", *map(str, args)])
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_dry_run_writes_nothing_and_counts_what_the_build_then_does(tmp_path, saved_feeds, installed_model):
+    config = write_config(tmp_path, categories=["quant-ph", "hep-ex"])
+    before = tree(tmp_path)
+    planned = dry_run(config, "--from-dir", saved_feeds, "--offline")
+    assert tree(tmp_path) == before
+    assert planned["sources"] == [str(saved_feeds / "quant-ph.xml"), str(saved_feeds / "hep-ex.xml")]
+    assert [(f["name"], f["status"], f["new"]) for f in planned["feeds"]] == [
+        ("quant-ph.ja", "updated", len(listed_quant_ph())), ("hep-ex.ja", "updated", 2)]
+    assert planned["sentences"]["cached"] == 0 and planned["sentences"]["model"] > 0
+
+    built = json.loads(CliRunner().invoke(
+        cli, ["build", "--config", str(config), "--from-dir", str(saved_feeds), "--offline", "--json"]).stdout)
+    assert [f["new"] for f in built["feeds"]] == [f["new"] for f in planned["feeds"]]
+    assert built["sentences"]["translated"] == planned["sentences"]["model"]
+    assert built["papers"]["translated"] == planned["papers"]["to_translate"]
+
+    again = dry_run(config, "--from-dir", saved_feeds, "--offline")  # the same batch: nothing to do
+    assert [(f["status"], f["new"]) for f in again["feeds"]] == [("stale", 0), ("stale", 0)]
+    assert again["sentences"] == {"model": 0, "cached": 0}
+    shutil.rmtree(tmp_path / "out")  # no history: all new again, every sentence in the memory
+    before = tree(tmp_path)
+    fresh = dry_run(config, "--from-dir", saved_feeds, "--offline")
+    assert tree(tmp_path) == before  # the memory was read, not touched
+    assert fresh["sentences"] == {"model": 0, "cached": planned["sentences"]["model"]}
+    assert fresh["estimate_seconds"] == 0
+
+
+def test_dry_run_over_http_names_the_urls_and_caches_nothing(tmp_path, http_server, installed_model):
+    http_server.serve("/rss/quant-ph", QUANT_PH.read_bytes(), )
+    http_server.routes["/rss/quant-ph"] = (200, {"ETag": '"v1"'}, QUANT_PH.read_bytes())
+    config = write_config(tmp_path, feed_url=f"{http_server.url}/rss/{{category}}", categories=["quant-ph"],
+                          api_url=http_server.url + "/api/query")
+    before = tree(tmp_path)
+    result = CliRunner().invoke(cli, ["build", "--config", str(config), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert tree(tmp_path) == before  # no HTTP validators kept, no API cache, no memory
+    assert [path for path, _ in http_server.requests] == ["/rss/quant-ph"]  # the API is not asked
+    lines = result.output.splitlines()
+    assert lines[:2] == ["dry run: nothing is written", f"would read {http_server.url}/rss/quant-ph"]
+    assert f"quant-ph.ja: {len(listed_quant_ph())} new, 0 updated" in lines
+    assert f"arXiv API: {len(listed_quant_ph())} papers to ask in 1 requests" in lines
+    assert lines[-1].startswith("estimate: about ") and "2 requests to arXiv, 0 s apart" in lines[-1]
+
+
+def test_dry_run_without_the_package_says_the_build_would_install_it(tmp_path, saved_feeds):
+    config = write_config(tmp_path, categories=["hep-ex"])
+    before = tree(tmp_path)
+    result = CliRunner().invoke(cli, ["build", "--config", str(config), "--dry-run", "--from-dir", str(saved_feeds)])
+    assert result.exit_code == 0, result.output
+    assert "translation package en->ja is not installed: the build would install it from the Argos index" in result.output
+    assert tree(tmp_path) == before

@@ -46,6 +46,12 @@ def test_defaults_merged_and_paths_resolved_against_config_folder(monkeypatch):
     assert config.cache_dir == Path("/srv/conf/.cache/feedbridge")
     assert config.feed_url == "https://rss.arxiv.org/rss/{category}"
     assert config.feeds[0].name == "cs.AI.ja"
+    assert (config.enrich, config.api_url) == (True, "https://export.arxiv.org/api/query")
+
+
+def test_enrichment_can_be_turned_off_and_pointed_elsewhere():
+    config = parse(MINIMAL.replace('arxiv: {', 'arxiv: {enrich: false, api_url: "http://127.0.0.1:8/api", '))
+    assert (config.enrich, config.api_url) == (False, "http://127.0.0.1:8/api")
 
 
 def test_cache_dir_env_overrides_config(monkeypatch, tmp_path):
@@ -84,6 +90,10 @@ def test_malformed_category_names_the_key(category):
     (MINIMAL.replace('arxiv: {contact: "me@example.org"}', "arxiv: {}"), "arxiv.contact", "required"),
     (MINIMAL.replace("https://example.org/fb", "ftp://example.org/"), "site.base_url", "http"),
     (MINIMAL.replace("https://example.org/fb", "javascript:alert(1)"), "site.base_url", "http"),
+    (MINIMAL.replace("arxiv: {", "arxiv: {enrich: yes please, "), "arxiv.enrich", "true or false"),
+    (MINIMAL.replace("arxiv: {", "arxiv: {enrich: 1, "), "arxiv.enrich", "true or false"),
+    (MINIMAL.replace("arxiv: {", "arxiv: {api_url: ftp://x.org/q, "), "arxiv.api_url", "http"),
+    (MINIMAL.replace("arxiv: {", "arxiv: {api_url: '', "), "arxiv.api_url", "http"),
     (MINIMAL + "translation: {beam_size: four}\n", "translation.beam_size", "a number"),
     (MINIMAL + "translation: {beam_size: 0}\n", "translation.beam_size", ">= 1"),
     (MINIMAL.replace("feeds: [cs.AI]", "feeds: [cs.AI, {category: cs.CL, name: cs.AI.ja}]"), "feeds[1].name", "not used"),
