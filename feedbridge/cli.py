@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -68,11 +69,17 @@ class _ProgressBars:
 
     def __init__(self):
         self.current: str | None = None
+        self.started = 0.0
 
     def __call__(self, name: str, done: int, total: int) -> None:
+        if name != self.current:
+            self.current, self.started = name, time.monotonic()
         filled = self.WIDTH * done // total if total else self.WIDTH
         bar = "#" * filled + "-" * (self.WIDTH - filled)
-        click.echo(f"\r{name}: [{bar}] {done}/{total} sentences", err=True, nl=False)
+        elapsed = time.monotonic() - self.started
+        rate = done / elapsed if elapsed > 0 else 0.0
+        eta = f", ETA {(total - done) / rate:.0f} s" if rate and done < total else ""
+        click.echo(f"\r{name}: [{bar}] {done}/{total} sentences, {rate:.1f}/s{eta}  ", err=True, nl=False)
         self.current = name
         if done >= total:
             click.echo("", err=True)
@@ -348,6 +355,59 @@ def models_install(source: str | None, target: str | None, archive: Path | None)
     else:
         raise click.UsageError("give SOURCE and TARGET language codes (e.g. 'en ja'), or --file")
     click.echo(f"installed {installed.code} {installed.version} in {installed.path}")
+
+
+@cli.group()
+def cache() -> None:
+    """Inspect or trim the translation memory (<cache_dir>/translations.sqlite3)."""
+
+
+def _memory_path(config_path: Path) -> Path:
+    from feedbridge.translate.memory import FILE_NAME
+
+    return _load(config_path).cache_dir / FILE_NAME
+
+
+@cache.command("stats")
+@config_option
+def cache_stats(config_path: Path) -> None:
+    """Sentences stored per package and decoding settings, and the store's size."""
+    from datetime import date, timedelta
+
+    from feedbridge.translate.memory import TranslationMemory
+
+    path = _memory_path(config_path)
+    if not path.exists():
+        click.echo(f"no translation memory yet at {path}")
+        return
+    with TranslationMemory(path, read_only=True) as memory:
+        rows = memory.stats()
+        click.echo(f"{path}: {memory.size_bytes / 2**20:.1f} MiB")
+    for row in rows:
+        last_used = date(1970, 1, 1) + timedelta(days=row.last_used_day)
+        click.echo(f"{row.package} [{row.settings}]: {row.entries} sentences "
+                   f"({row.untranslated} kept in the source language), last used {last_used}")
+
+
+@cache.command("prune")
+@config_option
+@click.option("--unused-days", type=click.IntRange(min=0), default=90, show_default=True,
+              help="Delete sentences not looked up for this many days.")
+@click.option("--uninstalled", is_flag=True,
+              help="Also delete every sentence of packages (or versions) no longer installed.")
+def cache_prune(config_path: Path, unused_days: int, uninstalled: bool) -> None:
+    """Delete old entries from the translation memory; a later run translates them again."""
+    from feedbridge.translate.memory import TranslationMemory
+    from feedbridge.translate.packages import installed_packages
+
+    path = _memory_path(config_path)
+    if not path.exists():
+        click.echo(f"no translation memory yet at {path}")
+        return
+    keep = [p.provenance for p in installed_packages()] if uninstalled else None
+    with TranslationMemory(path) as memory:
+        removed = memory.prune(unused_days=unused_days, keep_packages=keep)
+    click.echo(f"removed {removed} sentences from {path}")
 
 
 def main() -> None:
