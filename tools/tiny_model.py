@@ -38,6 +38,13 @@ FIXTURES_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures
 ARGOS_VERSION = "1.9.0"  # what LibreTranslate's Locomotive writes into the packages it trains
 WEIGHT_STD = 0.02  # small enough that activations stay finite through every layer
 NEVER_BIAS = -100.0  # output bias for <unk> and <s>: a random model must not emit text-less tokens
+# Random weights have no reason to end a sentence, so every output would run to the
+# decoding cap, which a translation engine must treat as a runaway. Instead </s> is made
+# to win at one output position: the decoder's state is dominated by its position
+# encoding, so an output row matching the encoding of step END_STEP (scaled by
+# END_GAIN, less END_THRESHOLD) outscores every other token there and only there.
+END_STEP = 24  # outputs end after about this many tokens (22 with the tiny preset)
+END_GAIN, END_THRESHOLD = 20.0, 19.0
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can hold: no build time leaks in
 LANGUAGE_NAMES = {"en": "English", "ja": "Japanese"}  # other codes name themselves
 
@@ -213,6 +220,9 @@ class RandomTransformerConverter(Converter):
         spec.decoder.projection.weight = embeddings
         bias = np.zeros(len(self._vocabulary), np.float32)
         bias[[self._vocabulary.index("<unk>"), self._vocabulary.index("<s>")]] = NEVER_BIAS
+        end = self._vocabulary.index("</s>")
+        embeddings[end] = END_GAIN * _standardized(_position_encoding(END_STEP, d)) / d
+        bias[end] = -END_THRESHOLD
         spec.decoder.projection.bias = bias
 
         spec.register_source_vocabulary(self._vocabulary)
@@ -240,6 +250,17 @@ class RandomTransformerConverter(Converter):
         self._layer_norm(spec.layer_norm)
         self._linear(spec.linear_0, self._shape.ffn_dim, self._shape.d_model)
         self._linear(spec.linear_1, self._shape.d_model, self._shape.ffn_dim)
+
+
+def _position_encoding(step: int, dim: int) -> np.ndarray:
+    """CTranslate2's sinusoidal position encoding: sines, then cosines, of one step."""
+    timescales = np.exp(-np.log(10000.0) * np.arange(dim // 2) / (dim // 2 - 1))
+    angles = step * timescales
+    return np.concatenate([np.sin(angles), np.cos(angles)]).astype(np.float32)
+
+
+def _standardized(vector: np.ndarray) -> np.ndarray:
+    return (vector - vector.mean()) / vector.std()
 
 
 # ---------------------------------------------------------------- package

@@ -32,3 +32,28 @@ class TranslatedPaper:
     title: Translation
     abstract: Translation
     translator: str  # provenance, e.g. "translate-en_ja 1.1"
+
+
+@dataclass
+class TranslationStats:
+    """What one translate_papers call did: filled in as it runs, read by the caller."""
+
+    papers: int = 0
+    unique_papers: int = 0  # a paper in several feeds (a cross-list) counts once
+    sentences: int = 0
+    unique_sentences: int = 0  # after protection: "$x$ holds." and "$y$ holds." are one
+    from_memory: int = 0
+    by_model: int = 0  # sent to the model
+    model_calls: int = 0  # translate_batch calls made to the translator
+    retried: int = 0
+    untranslated: int = 0  # kept in the source language and marked
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line for logs, e.g. CI's, where no progress bar is drawn."""
+        return (
+            f"{self.papers} papers ({self.unique_papers} unique), {self.sentences} sentences "
+            f"({self.unique_sentences} unique): {self.from_memory} from memory, {self.by_model} "
+            f"by the model, {self.retried} retried, {self.untranslated} left untranslated, "
+            f"in {self.seconds:.1f} s"
+        )

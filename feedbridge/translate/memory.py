@@ -1,0 +1,202 @@
+"""The translation memory: every sentence the model has translated, in one SQLite file.
+
+A re-run, a paper cross-listed in another feed or re-announced without text changes
+costs no model call: the engine looks each protected sentence up here first. A row is
+keyed by the package (code and version), the decoding settings that change output and
+the sentence after protection (placeholders, not the math itself); its value is the
+model's translation with its placeholders, or NULL where the engine kept the source
+text, so a sentence the model cannot translate is not retried on every run.
+
+Every write is one transaction, so a crash leaves the previous state. A file SQLite
+cannot read (not a database, failing its integrity check, a schema from another
+version) is moved aside with a warning and a new store is started.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Collection, Iterable, Mapping
+
+FILE_NAME = "translations.sqlite3"  # inside the config's cache_dir
+SCHEMA_VERSION = 1
+_SECONDS_PER_DAY = 86400
+_CHUNK = 500  # sentences per query: below SQLite's limit on bound parameters
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS memory (
+    package  TEXT NOT NULL,     -- "translate-en_ja 1.1"
+    settings TEXT NOT NULL,     -- decoding settings that change output
+    source   TEXT NOT NULL,     -- the sentence after protection
+    target   TEXT,              -- its translation with placeholders; NULL: kept in the source language
+    used     INTEGER NOT NULL,  -- the day (days since 1970) it was last looked up or stored
+    PRIMARY KEY (package, settings, source)
+) WITHOUT ROWID;
+"""
+
+
+@dataclass(frozen=True)
+class MemoryStats:
+    """What one package under one group of settings has stored."""
+
+    package: str
+    settings: str
+    entries: int
+    untranslated: int  # entries where the engine kept the source text
+    last_used_day: int  # days since 1970
+
+
+class TranslationMemory:
+    """An open translation memory; use as a context manager, or call close().
+
+    ``read_only`` (a dry run) creates, repairs and changes nothing: a missing or
+    unreadable store answers every lookup with nothing, and lookups leave the entries'
+    last-use day alone.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        read_only: bool = False,
+        warn: Callable[[str], None] = lambda _: None,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.path = Path(path)
+        self.read_only = read_only
+        self._clock = clock
+        if read_only:
+            self._db = _connect_read_only(self.path)
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = _connect(self.path)
+        except sqlite3.DatabaseError as err:
+            aside = _move_aside(self.path)
+            warn(f"{self.path}: unreadable translation memory ({err}); moved to {aside.name}, starting a new one")
+            self._db = _connect(self.path)
+
+    def __enter__(self) -> TranslationMemory:
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+
+    def lookup(self, package: str, settings: str, sources: Iterable[str]) -> dict[str, str | None]:
+        """The stored results among ``sources``, and their last-use day set to today."""
+        if self._db is None:
+            return {}
+        sources = list(dict.fromkeys(sources))
+        found: dict[str, str | None] = {}
+        for start in range(0, len(sources), _CHUNK):
+            chunk = sources[start : start + _CHUNK]
+            rows = self._db.execute(
+                f"SELECT source, target FROM memory WHERE package = ? AND settings = ? "
+                f"AND source IN ({','.join('?' * len(chunk))})",
+                (package, settings, *chunk),
+            )
+            found.update(rows)
+        if not self.read_only:
+            today = self._today()
+            with self._db:
+                self._db.executemany(
+                    "UPDATE memory SET used = ? WHERE package = ? AND settings = ? AND source = ? AND used < ?",
+                    ((today, package, settings, source, today) for source in found),
+                )
+        return found
+
+    def store(self, package: str, settings: str, results: Mapping[str, str | None]) -> None:
+        """Add or replace results (None: the source text was kept), in one transaction."""
+        today = self._today()
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO memory (package, settings, source, target, used) VALUES (?, ?, ?, ?, ?)",
+                ((package, settings, source, target, today) for source, target in results.items()),
+            )
+
+    def stats(self) -> list[MemoryStats]:
+        rows = self._db.execute(
+            "SELECT package, settings, COUNT(*), COUNT(*) - COUNT(target), MAX(used) "
+            "FROM memory GROUP BY package, settings ORDER BY package, settings"
+        )
+        return [MemoryStats(*row) for row in rows]
+
+    @property
+    def size_bytes(self) -> int:
+        """The store's size on disk, its write-ahead log included."""
+        files = (self.path, self.path.with_name(self.path.name + "-wal"))
+        return sum(f.stat().st_size for f in files if f.exists())
+
+    def prune(self, *, unused_days: int | None = None, keep_packages: Collection[str] | None = None) -> int:
+        """Delete entries not used for ``unused_days`` days, and entries of packages not in
+        ``keep_packages`` (e.g. versions no longer installed); return how many went."""
+        removed = 0
+        with self._db:
+            if unused_days is not None:
+                cursor = self._db.execute("DELETE FROM memory WHERE used < ?", (self._today() - unused_days,))
+                removed += cursor.rowcount
+            if keep_packages is not None:
+                keep = list(keep_packages)
+                cursor = self._db.execute(
+                    f"DELETE FROM memory WHERE package NOT IN ({','.join('?' * len(keep))})", keep
+                )
+                removed += cursor.rowcount
+        self._db.execute("VACUUM")
+        return removed
+
+    def _today(self) -> int:
+        return int(self._clock() // _SECONDS_PER_DAY)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """Open the store and check it whole; raise sqlite3.DatabaseError if it is unusable."""
+    db = sqlite3.connect(path, timeout=30)
+    try:
+        db.execute("PRAGMA journal_mode = WAL")  # readers never block the writer; crash-safe
+        db.execute("PRAGMA synchronous = NORMAL")  # WAL keeps the file consistent; a crash may lose the last run's rows
+        check = db.execute("PRAGMA quick_check").fetchone()[0]
+        if check != "ok":
+            raise sqlite3.DatabaseError(f"integrity check: {check}")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version not in (0, SCHEMA_VERSION):
+            raise sqlite3.DatabaseError(f"schema version {version}, this feedbridge writes {SCHEMA_VERSION}")
+        with db:
+            db.executescript(_SCHEMA)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    except sqlite3.DatabaseError:
+        db.close()
+        raise
+    return db
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection | None:
+    """The store opened read-only, or None if there is none or it is unreadable."""
+    if not path.exists():
+        return None
+    # immutable: SQLite creates no -wal or -shm file; a memory closed cleanly has none,
+    # so nothing a finished build wrote is missed.
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    try:
+        db.execute("SELECT 1 FROM memory LIMIT 1")
+    except sqlite3.DatabaseError:
+        db.close()
+        return None
+    return db
+
+
+def _move_aside(path: Path) -> Path:
+    """Rename the unreadable store (and its WAL files) out of the way, keeping it for inspection."""
+    aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}")
+    os.replace(path, aside)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            side.unlink()
+    return aside

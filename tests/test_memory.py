@@ -1,0 +1,136 @@
+"""The SQLite translation memory: round trips, last use, pruning, crashes and corrupt files."""
+
+import sqlite3
+
+import pytest
+
+from feedbridge.translate.memory import SCHEMA_VERSION, TranslationMemory
+
+PACKAGE, SETTINGS = "translate-en_ja 1.1", "beam=4"
+DAY = 86400
+
+
+class Clock:
+    def __init__(self, day=20000):
+        self.now = day * DAY
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def path(tmp_path):
+    return tmp_path / "cache" / "translations.sqlite3"
+
+
+def test_stored_results_come_back_only_under_the_same_package_and_settings(path):
+    with TranslationMemory(path) as memory:
+        memory.store(PACKAGE, SETTINGS, {"We study XKZD.": "XKZD を研究する。", "Lost.": None})
+        assert memory.lookup(PACKAGE, SETTINGS, ["We study XKZD.", "Lost.", "New."]) == {
+            "We study XKZD.": "XKZD を研究する。", "Lost.": None,
+        }
+        assert memory.lookup("translate-en_ja 1.2", SETTINGS, ["We study XKZD."]) == {}
+        assert memory.lookup(PACKAGE, "beam=2", ["We study XKZD."]) == {}
+    with TranslationMemory(path) as reopened:  # persisted
+        assert reopened.lookup(PACKAGE, SETTINGS, ["Lost."]) == {"Lost.": None}
+
+
+def test_lookup_of_many_sentences_crosses_query_chunks(path):
+    sentences = {f"Sentence {i}.": f"文 {i}。" for i in range(1234)}
+    with TranslationMemory(path) as memory:
+        memory.store(PACKAGE, SETTINGS, sentences)
+        assert memory.lookup(PACKAGE, SETTINGS, list(sentences) + ["Other."]) == sentences
+
+
+def test_stats_count_entries_and_untranslated(path):
+    with TranslationMemory(path, clock=Clock(20000)) as memory:
+        memory.store(PACKAGE, SETTINGS, {"A.": "あ。", "B.": None})
+        memory.store("translate-en_zh 1.0", SETTINGS, {"A.": "甲。"})
+        stats = {(s.package, s.settings): s for s in memory.stats()}
+        assert stats[(PACKAGE, SETTINGS)].entries == 2
+        assert stats[(PACKAGE, SETTINGS)].untranslated == 1
+        assert stats[(PACKAGE, SETTINGS)].last_used_day == 20000
+        assert stats[("translate-en_zh 1.0", SETTINGS)].entries == 1
+        assert memory.size_bytes > 0
+
+
+def test_prune_removes_entries_unused_for_days_and_packages_not_kept(path):
+    clock = Clock(20000)
+    with TranslationMemory(path, clock=clock) as memory:
+        memory.store(PACKAGE, SETTINGS, {"Old.": "古い。", "Used again.": "再び。"})
+        memory.store("translate-en_ja 1.0", SETTINGS, {"Other version.": "別版。"})
+        clock.now += 40 * DAY
+        memory.lookup(PACKAGE, SETTINGS, ["Used again."])  # a lookup counts as a use
+        assert memory.prune(unused_days=30) == 2
+        assert memory.lookup(PACKAGE, SETTINGS, ["Old.", "Used again."]) == {"Used again.": "再び。"}
+        memory.store("translate-en_ja 1.0", SETTINGS, {"Other version.": "別版。"})
+        assert memory.prune(keep_packages=[PACKAGE]) == 1
+        assert [s.package for s in memory.stats()] == [PACKAGE]
+
+
+class FailingResults(dict):
+    """A mapping whose iteration breaks halfway, as a crash during a write would."""
+
+    def items(self):
+        yield from list(super().items())[:1]
+        raise KeyboardInterrupt
+
+
+def test_a_write_interrupted_halfway_leaves_the_previous_state(path):
+    with TranslationMemory(path) as memory:
+        memory.store(PACKAGE, SETTINGS, {"Kept.": "保持。"})
+        with pytest.raises(KeyboardInterrupt):
+            memory.store(PACKAGE, SETTINGS, FailingResults({"New 1.": "新1。", "New 2.": "新2。"}))
+        assert memory.lookup(PACKAGE, SETTINGS, ["Kept.", "New 1.", "New 2."]) == {"Kept.": "保持。"}
+
+
+@pytest.mark.parametrize("damage", [
+    lambda path: path.write_bytes(b"this is not a database at all" * 100),
+    lambda path: _overwrite_middle(path),
+    lambda path: _set_user_version(path, SCHEMA_VERSION + 1),
+])
+def test_unreadable_store_is_moved_aside_with_a_warning_and_rebuilt(path, damage):
+    with TranslationMemory(path) as memory:
+        memory.store(PACKAGE, SETTINGS, {"A.": "あ。", **{f"Filler {i}.": "埋め。" * 20 for i in range(500)}})
+    damage(path)
+    warnings = []
+    with TranslationMemory(path, warn=warnings.append) as memory:
+        assert memory.lookup(PACKAGE, SETTINGS, ["A."]) == {}
+        memory.store(PACKAGE, SETTINGS, {"B.": "い。"})
+        assert memory.lookup(PACKAGE, SETTINGS, ["B."]) == {"B.": "い。"}
+    [warning] = warnings
+    assert str(path) in warning and "moved to" in warning
+    [aside] = path.parent.glob("translations.sqlite3.corrupt-*")
+    assert aside.name in warning
+
+
+def _set_user_version(path, version):
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {version}")
+    db.commit()
+    db.close()
+
+
+def _overwrite_middle(path):
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 4096] = b"\xff" * 4096
+    path.write_bytes(bytes(data))
+
+
+def test_read_only_memory_reads_without_creating_or_touching_anything(path):
+    with TranslationMemory(path, read_only=True) as missing:
+        assert missing.lookup(PACKAGE, SETTINGS, ["A."]) == {}
+    assert not path.parent.exists()
+    clock = Clock(20000)
+    with TranslationMemory(path, clock=clock) as memory:
+        memory.store(PACKAGE, SETTINGS, {"A.": "あ。"})
+    before = path.read_bytes()
+    clock.now += 40 * DAY
+    with TranslationMemory(path, read_only=True, clock=clock) as reader:
+        assert reader.lookup(PACKAGE, SETTINGS, ["A.", "B."]) == {"A.": "あ。"}
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
+    path.write_bytes(b"not a database" * 100)
+    with TranslationMemory(path, read_only=True) as broken:
+        assert broken.lookup(PACKAGE, SETTINGS, ["A."]) == {}
