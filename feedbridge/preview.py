@@ -57,7 +57,9 @@ def _translator(source: str, target: str, config: Config | None) -> ArgosTransla
     package = require_package(source, target)
     if config is None:
         return ArgosTranslator(package)
-    return ArgosTranslator(package, beam_size=config.beam_size, device=config.device)
+    from feedbridge.build import translator_for
+
+    return translator_for(package, config)
 
 
 def translate_paper(paper: Paper, source: str, target: str, config: Config | None) -> TranslatedPaper:

@@ -484,3 +484,29 @@ def test_dry_run_without_the_package_says_the_build_would_install_it(tmp_path, s
     assert result.exit_code == 0, result.output
     assert "translation package en->ja is not installed: the build would install it from the Argos index" in result.output
     assert tree(tmp_path) == before
+
+
+def test_feeds_sharing_papers_are_translated_in_one_pass(tmp_path, saved_feeds, installed_model, monkeypatch):
+    """Two feeds carrying the same papers: one engine pass, each sentence to the model once,
+    counted for the first feed and as already known for the second."""
+    import json
+
+    import feedbridge.build
+
+    passes = []
+    real = feedbridge.build.translate_papers
+
+    def counting(papers, *args, **kwargs):
+        passes.append(len(papers))
+        return real(papers, *args, **kwargs)
+
+    monkeypatch.setattr(feedbridge.build, "translate_papers", counting)
+    config = write_config(tmp_path, categories=["{category: quant-ph, name: first}", "{category: quant-ph, name: second}"])
+    result = CliRunner().invoke(cli, ["-q", "build", "--config", str(config), "--from-dir", str(saved_feeds), "--offline", "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    first, second = summary["feeds"]
+    assert passes == [first["new"]] and first["new"] == second["new"] > 0  # one pass, each paper once
+    assert first["sentences"]["translated"] > 0
+    assert second["sentences"] == {"translated": 0, "cached": first["sentences"]["translated"] + first["sentences"]["cached"]}
+    assert summary["sentences"]["translated"] == first["sentences"]["translated"]

@@ -179,3 +179,10 @@ def test_any_text_gives_a_config_or_a_config_error(text):
 def test_hostile_yaml_is_a_config_error(text):
     with pytest.raises(ConfigError):
         parse(text)
+
+
+def test_translation_engine_settings():
+    config = parse(MINIMAL + "translation: {glossary: [GPT-4, LoRA], workers: 2, threads: 1, batch_tokens: 4096}\n")
+    assert (config.glossary, config.workers, config.threads, config.batch_tokens) == (("GPT-4", "LoRA"), 2, 1, 4096)
+    assert "translation.glossary[1]" in error_of(MINIMAL + "translation: {glossary: [ok, '']}\n")
+    assert "translation.batch_tokens" in error_of(MINIMAL + "translation: {batch_tokens: 10}\n")

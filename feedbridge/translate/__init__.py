@@ -5,7 +5,7 @@ This module holds the stage's data types only, so importing it stays cheap.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from feedbridge.arxiv import Paper
 
@@ -48,6 +48,10 @@ class TranslationStats:
     retried: int = 0
     untranslated: int = 0  # kept in the source language and marked
     seconds: float = 0.0
+    # Source sentences whose translation came from the model in this call (not from
+    # the memory): lets a caller that translated several feeds in one pass tell each
+    # feed its own share.
+    model_sentences: set[str] = field(default_factory=set)
 
     def summary(self) -> str:
         """One line for logs, e.g. CI's, where no progress bar is drawn."""

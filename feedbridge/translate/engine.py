@@ -324,12 +324,13 @@ def translate_papers(
     stats = TranslationStats() if stats is None else stats
     protector = Protector(glossary)
     segment = _Segmenter(translator, protector)
-    unique = {_identity(p): p for p in papers}
+    unique = {paper_identity(p): p for p in papers}
     texts = {key: (segment(p.title, title=True), segment(p.abstract)) for key, p in unique.items()}
-    per_paper = [texts[_identity(p)] for p in papers]
+    per_paper = [texts[paper_identity(p)] for p in papers]
     protected = {s: protector.protect(s) for title, abstract in texts.values() for s in (*title, *abstract)}
     to_translate = {p.text: p for p in protected.values() if p.has_words()}
-    targets = _translate_texts(to_translate, translator, memory, stats, progress)
+    targets, by_model = _translate_texts(to_translate, translator, memory, stats, progress)
+    stats.model_sentences.update(source for source, p in protected.items() if p.text in by_model)
     pairs = {source: _pair(source, p, targets) for source, p in protected.items()}
 
     def aligned(sentences: list[str]) -> Translation:
@@ -354,7 +355,7 @@ def translate_papers(
     ]
 
 
-def _identity(paper: Paper) -> tuple[str, int]:
+def paper_identity(paper: Paper) -> tuple[str, int]:
     """A paper in several feeds of a run (a cross-list) is the same announcement."""
     return paper.arxiv_id, paper.version
 
@@ -378,8 +379,9 @@ class _Segmenter:
 def _translate_texts(
     texts: dict[str, Protected], translator: Translator, memory: TranslationMemory | None, stats: TranslationStats,
     progress: ProgressCallback | None,
-) -> dict[str, str | None]:
-    """Each protected text's translation (with placeholders), or None to keep the source."""
+) -> tuple[dict[str, str | None], set[str]]:
+    """Each protected text's translation (with placeholders), or None to keep the source;
+    and the texts that went to the model rather than coming from the memory."""
     key = (translator.provenance, translator.decoding.key)
     known = memory.lookup(*key, texts) if memory is not None else {}
     missing = {text: p for text, p in texts.items() if text not in known}
@@ -394,7 +396,7 @@ def _translate_texts(
         found.update(_attempt(failed, translator, stats, tracker, retry=True))
     if memory is not None and found:
         memory.store(*key, found)
-    return {**known, **found}
+    return {**known, **found}, set(missing)
 
 
 def _attempt(

@@ -113,7 +113,10 @@ class TranslationMemory:
         return found
 
     def store(self, package: str, settings: str, results: Mapping[str, str | None]) -> None:
-        """Add or replace results (None: the source text was kept), in one transaction."""
+        """Add or replace results (None: the source text was kept), in one transaction;
+        a read-only memory (a dry run) keeps nothing."""
+        if self.read_only:
+            return
         today = self._today()
         with self._db:
             self._db.executemany(
