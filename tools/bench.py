@@ -304,7 +304,7 @@ def report(args, work: dict, results: dict[str, dict]) -> None:
 
 
 def sweep(args) -> None:
-    """The engine cold under other settings, to choose the defaults (docs/performance.md)."""
+    """The engine cold under other settings, to choose the defaults (README, Performance)."""
     cores = os.cpu_count() or 1
     grid = [{"beam": b} for b in (1, 2, 4)]
     grid += [{"workers": 1, "threads": cores}, {"batch_tokens": 2048}, {"batch_tokens": 12288}]

@@ -33,7 +33,7 @@ CAP_FACTOR, CAP_EXTRA, CAP_LIMIT = 2, 10, 512
 # The most tokens one CTranslate2 batch may hold: hypotheses (sentences x beams) x
 # (padded source length + decoding cap). A batch's memory grows with exactly this, so
 # the budget bounds it whatever the beam size and sentence lengths; see
-# docs/performance.md for the measurements behind the default.
+# README, Performance for the measurements behind the default.
 DEFAULT_BATCH_TOKENS = 6144
 
 # The runaway guard, on output tokens: a loop is a stretch of at least LOOP_MIN_TOKENS
@@ -200,7 +200,7 @@ class ArgosTranslator:
 
     On CPU: int8, one single-threaded model worker per core taking whole batches
     (throughput over latency: on 2 cores this beats one worker using both cores for
-    every matrix product, docs/performance.md). On a GPU: one worker.
+    every matrix product, README, Performance). On a GPU: one worker.
     """
 
     def __init__(
