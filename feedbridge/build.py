@@ -329,7 +329,7 @@ class _Run:
             )
             seconds = time.monotonic() - started
             if missing:
-                self.detail(f"{label}: {stats.summary()}")
+                self.log(f"translation {label}: {stats.summary()}")
             self.report.translated += len(missing)
             fresh = {paper_identity(t.paper): t for t in done}
             attributed: set[str] = set()
