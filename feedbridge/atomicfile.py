@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from feedbridge.errors import OutputError
@@ -27,3 +30,26 @@ def write_atomic(path: Path, data: bytes) -> None:
     except OSError as err:
         Path(tmp).unlink(missing_ok=True)
         raise OutputError(f"{path}: cannot write: {err.strerror or err}")
+
+
+@contextmanager
+def output_lock(out_dir: Path) -> Iterator[None]:
+    """Hold the output folder for one build: a second build on it fails at once instead of
+    interleaving its writes. The lock file sits beside the folder (not inside, so it is
+    never published), and the kernel drops the lock when the process ends, even killed."""
+    out_dir = Path(out_dir)
+    lock_path = out_dir.parent / f".{out_dir.name}.feedbridge-lock"
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a+b")
+    except OSError as err:
+        raise OutputError(f"{lock_path}: cannot create the build lock: {err.strerror or err}")
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OutputError(
+                f"{out_dir}: another feedbridge build is writing this folder (lock {lock_path}); "
+                "run again when it has finished"
+            ) from None
+        yield

@@ -46,7 +46,7 @@ from feedbridge.archive import (
     select_papers,
 )
 from feedbridge.arxiv import ArxivFeed, Paper, parse_feed
-from feedbridge.atomicfile import write_atomic
+from feedbridge.atomicfile import output_lock, write_atomic
 from feedbridge.config import Config, FeedConfig
 from feedbridge.enrich import BATCH_SIZE as API_BATCH_SIZE
 from feedbridge.enrich import enrich, unanswered
@@ -364,12 +364,19 @@ def build(
     """Build every selected feed and the site; raise only for problems that stop the whole run.
 
     ``log`` gets the lines a run prints by default, ``detail`` those of --verbose, and
-    ``progress`` each feed's translation progress.
+    ``progress`` each feed's translation progress. One build at a time per output folder.
     """
-    started = time.monotonic()
     selected = select_feeds(config, options.only)
     run = _Run(config, options, log, detail)
-    translators = prepare_translators(selected, config, options.offline, log)
+    with output_lock(run.out_dir):
+        return _build(config, run, selected, options, progress)
+
+
+def _build(config: Config, run: _Run, selected: list[FeedConfig], options: BuildOptions,
+           progress: Progress | None) -> BuildReport:
+    """The stages in order, under the output folder's lock."""
+    started = time.monotonic()
+    translators = prepare_translators(selected, config, options.offline, run.log)
     histories = run.histories()
     fetched = run.fetch(selected)
     plans = {feed.name: plan_feed(feed, histories[feed.name], fetched) for feed in selected}
@@ -385,7 +392,7 @@ def build(
         outcome, archive = _publish(run, plan, translated.get(feed.name, []), language)
         outcome.seconds = plan.seconds + time.monotonic() - writing
         run.report.outcomes.append(outcome)
-        detail(_status_line(outcome))
+        run.detail(_status_line(outcome))
         site_feeds.append(_site_feed(run, feed, outcome, archive, language))
     write_site(run.out_dir, run.base_url, site_feeds)
     write_atomic(run.out_dir / STATUS_FILE, status_document(run.report, run.base_url))

@@ -510,3 +510,21 @@ def test_feeds_sharing_papers_are_translated_in_one_pass(tmp_path, saved_feeds, 
     assert first["sentences"]["translated"] > 0
     assert second["sentences"] == {"translated": 0, "cached": first["sentences"]["translated"] + first["sentences"]["cached"]}
     assert summary["sentences"]["translated"] == first["sentences"]["translated"]
+
+
+def test_a_second_build_on_the_same_folder_is_refused(tmp_path, saved_feeds, installed_model):
+    """While one build holds the output folder, another fails at once and writes nothing."""
+    from feedbridge.atomicfile import output_lock
+
+    config = write_config(tmp_path, categories=["quant-ph"])
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out/quant-ph.ja.xml").write_bytes(b"old")
+    with output_lock(tmp_path / "out"):
+        result = build("--config", config, "--from-dir", saved_feeds, "--offline")
+    assert result.exit_code == ExitCode.FAILED
+    assert "another feedbridge build is writing" in result.output
+    assert result.output.count("\n") == 1
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["quant-ph.ja.xml"]
+    assert (tmp_path / "out/quant-ph.ja.xml").read_bytes() == b"old"
+    # Released: the next build runs.
+    assert build("--config", config, "--from-dir", saved_feeds, "--offline").exit_code == 0
