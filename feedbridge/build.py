@@ -164,14 +164,16 @@ def translator_for(package: argos_packages.InstalledPackage, config: Config) -> 
     )
 
 
-def _fetcher(config: Config, cache: bool = True, **overrides) -> Fetcher:
+def fetcher_for(config: Config, cache: bool = True, **overrides) -> Fetcher:
     """A fetcher with the config's politeness; ``overrides`` change FetchSettings fields;
     ``cache=False`` keeps no conditional-GET state (a dry run writes nothing)."""
     settings = FetchSettings(
         user_agent=user_agent(config.contact),
         timeout=config.timeout,
         retries=config.retries,
+        backoff=config.backoff,
         min_interval=config.min_interval,
+        max_bytes=config.max_bytes,
     )
     return Fetcher(replace(settings, **overrides), config.cache_dir if cache else None)
 
@@ -182,7 +184,7 @@ class _Sources:
     def __init__(self, config: Config, from_dir: Path | None, cache: bool = True):
         self.config = config
         self.from_dir = from_dir
-        self.fetcher = _fetcher(config, cache) if from_dir is None else None
+        self.fetcher = fetcher_for(config, cache) if from_dir is None else None
 
     def location(self, category: str) -> str:
         """The URL (or saved file) a category is read from."""
@@ -243,8 +245,8 @@ class _Run:
         """Every configured feed's history: the site must be whole even with --only."""
         # The site is ours, not arXiv's: no politeness pause, and short retries so an
         # unpublished or unreachable site costs seconds per feed, not minutes.
-        site = _fetcher(self.config, self.cache, min_interval=0, max_bytes=SITE_MAX_BYTES,
-                        retries=min(self.config.retries, 2), backoff=1.0)
+        site = fetcher_for(self.config, self.cache, min_interval=0, max_bytes=SITE_MAX_BYTES,
+                        retries=min(self.config.retries, 2), backoff=min(self.config.backoff, 1.0))
         reader = HistoryReader(self.base_url, self.out_dir, site)
         histories = {}
         for feed in self.config.feeds:

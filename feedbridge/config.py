@@ -105,6 +105,8 @@ class Config:
     device: str
     feeds: tuple[FeedConfig, ...]  # category feeds, then topic feeds
     window_days: int = 7  # announcement days each feed keeps
+    backoff: float = 5.0  # seconds before the first retry; doubles each retry
+    max_bytes: int = 8 * 2**20  # a feed larger than this is refused
     max_entries: int = 2000  # entries each feed keeps at most
     enrich: bool = True  # ask the arXiv API for comments, journal refs, DOIs, affiliations
     api_url: str = DEFAULT_API_URL  # the arXiv API's query endpoint
@@ -130,6 +132,8 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "min_interval": 3.0,
         "timeout": 30.0,
         "retries": 3,
+        "backoff": 5.0,
+        "max_bytes": 8 * 2**20,
         "enrich": True,
         "api_url": DEFAULT_API_URL,
     },
@@ -270,6 +274,8 @@ class _Validator:
             min_interval=self.number(arxiv["min_interval"], "arxiv.min_interval", float, 0),
             timeout=self.number(arxiv["timeout"], "arxiv.timeout", float, 0.1),
             retries=self.number(arxiv["retries"], "arxiv.retries", int, 0),
+            backoff=self.number(arxiv["backoff"], "arxiv.backoff", float, 0),
+            max_bytes=self.number(arxiv["max_bytes"], "arxiv.max_bytes", int, 1024),
             beam_size=self.number(translation["beam_size"], "translation.beam_size", int, 1),
             glossary=self.glossary(translation["glossary"]),
             workers=self.number(translation["workers"], "translation.workers", int, 0),

@@ -15,7 +15,6 @@ from pathlib import Path
 from feedbridge.arxiv import Paper, parse_feed
 from feedbridge.config import Config
 from feedbridge.errors import FeedbridgeError
-from feedbridge.fetch import Fetcher, FetchSettings, user_agent
 from feedbridge.translate import SentencePair, TranslatedPaper
 from feedbridge.translate.engine import ArgosTranslator, translate_papers
 from feedbridge.translate.packages import require_package
@@ -31,11 +30,9 @@ def find_paper(arxiv_id: str, config: Config | None, from_dir: Path | None) -> P
         documents = ((str(path), path.read_bytes) for path in sorted(Path(from_dir).glob("*.xml")))
         where = f"the saved feeds in {from_dir}"
     else:
-        settings = FetchSettings(
-            user_agent=user_agent(config.contact), timeout=config.timeout,
-            retries=config.retries, min_interval=config.min_interval,
-        )
-        fetcher = Fetcher(settings, config.cache_dir)
+        from feedbridge.build import fetcher_for
+
+        fetcher = fetcher_for(config)
         categories = dict.fromkeys(c for feed in config.feeds for c in feed.sources)
         urls = [config.feed_url.format(category=c) for c in categories]
         documents = ((url, lambda url=url: fetcher.fetch(url).body) for url in urls)
@@ -63,7 +60,8 @@ def _translator(source: str, target: str, config: Config | None) -> ArgosTransla
 
 
 def translate_paper(paper: Paper, source: str, target: str, config: Config | None) -> TranslatedPaper:
-    [translated] = translate_papers([paper], _translator(source, target, config), source, target)
+    glossary = config.glossary if config is not None else ()
+    [translated] = translate_papers([paper], _translator(source, target, config), source, target, glossary=glossary)
     return translated
 
 
