@@ -62,7 +62,7 @@ _ATOM = "http://www.w3.org/2005/Atom"
 _XHTML = "http://www.w3.org/1999/xhtml"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_ANNOUNCE_TYPES = {
+ANNOUNCE_TYPES = {
     "new": "new",
     "cross": "cross-list",
     "replace": "replacement",
@@ -209,7 +209,7 @@ def _content_div(translated: TranslatedPaper, title: str | None) -> etree._Eleme
         _add(div, "p", paper.title, lang=source)
     else:
         _add(div, "h2", paper.title, lang=source)
-    _add(div, "p", ", ".join(_author_text(author) for author in paper.authors), lang=source)
+    _add(div, "p", ", ".join(author_text(author) for author in paper.authors), lang=source)
     _add_facts(div, paper)
     if paper.comment:
         comments = _add(div, "p", "Comments: ", lang=UI_LANG)
@@ -222,7 +222,7 @@ def _content_div(translated: TranslatedPaper, title: str | None) -> etree._Eleme
     return div
 
 
-def _author_text(author: Author) -> str:
+def author_text(author: Author) -> str:
     """'Name (Affiliation; Other)': arXiv's own way of writing affiliations."""
     if not author.affiliations:
         return author.name
@@ -232,7 +232,7 @@ def _author_text(author: Author) -> str:
 def _add_facts(div: etree._Element, paper: Paper) -> None:
     """arXiv:<id>v<n> · announce type · categories, then DOI, journal ref, licence if known."""
     line = _add(div, "p", f"arXiv:{paper.arxiv_id}v{paper.version}", lang=UI_LANG)
-    announce = _ANNOUNCE_TYPES.get(paper.announce_type, paper.announce_type)
+    announce = ANNOUNCE_TYPES.get(paper.announce_type, paper.announce_type)
     _append_text(line, f"{_SEPARATOR}{announce}{_SEPARATOR}{', '.join(paper.categories)}")
     if paper.doi:
         _append_text(line, f"{_SEPARATOR}DOI: ")

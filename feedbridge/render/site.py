@@ -24,7 +24,7 @@ from feedbridge import __version__
 from feedbridge.archive import Entry
 from feedbridge.atomicfile import write_atomic
 # The feed's own words for announce types and authors, so the page and the feed agree.
-from feedbridge.render.atom import _ANNOUNCE_TYPES, UI_LANG, UNTRANSLATED_MARKER, _author_text
+from feedbridge.render.atom import ANNOUNCE_TYPES, UI_LANG, UNTRANSLATED_MARKER, author_text
 
 STYLESHEET = "style.css"
 INDEX = "index.html"
@@ -144,7 +144,7 @@ def _paper(entry: Entry) -> etree._Element:
         article.append(E.P(E.CLASS("original-title"), paper.title, lang=source))
     else:
         article.append(E.H2(paper.title, lang=source))
-    authors = ", ".join(_author_text(author) for author in paper.authors)
+    authors = ", ".join(author_text(author) for author in paper.authors)
     article.append(E.P(E.CLASS("authors"), authors, lang=source))
     article.append(_facts(entry))
     article.append(E.OL(E.CLASS("abstract"), *[_sentence(p, source, target) for p in translated.abstract.sentences]))
@@ -160,7 +160,7 @@ def _paper(entry: Entry) -> etree._Element:
 def _facts(entry: Entry) -> etree._Element:
     """arXiv:<id>v<n> · announce type · categories · dates, then DOI and journal reference."""
     paper = entry.paper
-    announce = _ANNOUNCE_TYPES.get(paper.announce_type, paper.announce_type)
+    announce = ANNOUNCE_TYPES.get(paper.announce_type, paper.announce_type)
     dates = f"announced {_day(entry.published)}"
     if _day(entry.updated) != _day(entry.published):
         dates += f", updated {_day(entry.updated)}"
