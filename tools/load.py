@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="feedbridge-load-") as tmp:
         workdir = Path(tmp)
         packages = install_tiny_model(workdir)
-        print(f"| papers | feeds | wall s | s per 1,000 papers | peak RSS MB | exit |")
+        print("| papers | feeds | wall s | s per 1,000 papers | peak RSS MB | exit |")
         print("|---:|---:|---:|---:|---:|---:|")
         for papers in args.papers:
             seconds, rss, status = run(papers, args.feeds, workdir, packages)
