@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,13 +12,16 @@ from pathlib import Path
 
 from feedbridge.errors import OutputError
 
+# write_atomic's temporary names: "." + the file's name + mkstemp's 8 random characters.
+_TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file beside ``path``, flush it to disk, then rename over it."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # see _TEMPORARY
     except OSError as err:
         raise OutputError(f"{path}: cannot write: {err.strerror or err}")
     try:
@@ -30,6 +34,17 @@ def write_atomic(path: Path, data: bytes) -> None:
     except OSError as err:
         Path(tmp).unlink(missing_ok=True)
         raise OutputError(f"{path}: cannot write: {err.strerror or err}")
+
+
+def remove_temporaries(folder: Path) -> list[Path]:
+    """Delete the temporary files a killed build left in ``folder``, so that they are
+    never published; only call it while holding the folder's output_lock."""
+    removed = []
+    for path in Path(folder).rglob(".*.tmp"):
+        if _TEMPORARY.match(path.name) and path.is_file():
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 @contextmanager

@@ -46,7 +46,7 @@ from feedbridge.archive import (
     select_papers,
 )
 from feedbridge.arxiv import ArxivFeed, Paper, parse_feed
-from feedbridge.atomicfile import output_lock, write_atomic
+from feedbridge.atomicfile import output_lock, remove_temporaries, write_atomic
 from feedbridge.config import Config, FeedConfig
 from feedbridge.enrich import BATCH_SIZE as API_BATCH_SIZE
 from feedbridge.enrich import enrich, unanswered
@@ -371,6 +371,8 @@ def build(
     selected = select_feeds(config, options.only)
     run = _Run(config, options, log, detail)
     with output_lock(run.out_dir):
+        for leftover in remove_temporaries(run.out_dir):
+            run.detail(f"removed {leftover}, left by an interrupted build")
         return _build(config, run, selected, options, progress)
 
 
