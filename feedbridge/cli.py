@@ -405,7 +405,7 @@ def cache_prune(config_path: Path, unused_days: int, uninstalled: bool) -> None:
         click.echo(f"no translation memory yet at {path}")
         return
     keep = [p.provenance for p in installed_packages()] if uninstalled else None
-    with TranslationMemory(path) as memory:
+    with TranslationMemory(path, warn=lambda line: click.echo(line, err=True)) as memory:
         removed = memory.prune(unused_days=unused_days, keep_packages=keep)
     click.echo(f"removed {removed} sentences from {path}")
 

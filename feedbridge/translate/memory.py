@@ -9,7 +9,9 @@ text, so a sentence the model cannot translate is not retried on every run.
 
 Every write is one transaction, so a crash leaves the previous state. A file SQLite
 cannot read (not a database, failing its integrity check, a schema from another
-version) is moved aside with a warning and a new store is started.
+version) is moved aside with a warning and a new store is started. A disk that refuses
+the store (full, read-only, failing) leaves it as it is: the run goes on without it
+after one warning, translating what it would have looked up.
 """
 
 from __future__ import annotations
@@ -21,10 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Collection, Iterable, Mapping
 
+from feedbridge.errors import OutputError
+
 FILE_NAME = "translations.sqlite3"  # inside the config's cache_dir
 SCHEMA_VERSION = 1
 _SECONDS_PER_DAY = 86400
 _CHUNK = 500  # sentences per query: below SQLite's limit on bound parameters
+# SQLite's verdicts on a file that is no usable store. Any other error (disk full, I/O,
+# read-only, locked) is the disk's or another process's, and the file must stay.
+_UNREADABLE = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS memory (
@@ -68,16 +75,26 @@ class TranslationMemory:
         self.path = Path(path)
         self.read_only = read_only
         self._clock = clock
+        self._warn = warn
+        self._db: sqlite3.Connection | None = None
         if read_only:
             self._db = _connect_read_only(self.path)
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = _connect(self.path)
         except sqlite3.DatabaseError as err:
+            if not _unreadable(err):
+                self._give_up(err)
+                return
             aside = _move_aside(self.path)
             warn(f"{self.path}: unreadable translation memory ({err}); moved to {aside.name}, starting a new one")
-            self._db = _connect(self.path)
+            try:
+                self._db = _connect(self.path)
+            except sqlite3.DatabaseError as err:
+                self._give_up(err)
+        except OSError as err:
+            self._give_up(err)
 
     def __enter__(self) -> TranslationMemory:
         return self
@@ -88,28 +105,32 @@ class TranslationMemory:
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
+            self._db = None
 
     def lookup(self, package: str, settings: str, sources: Iterable[str]) -> dict[str, str | None]:
         """The stored results among ``sources``, and their last-use day set to today."""
-        if self._db is None:
-            return {}
         sources = list(dict.fromkeys(sources))
         found: dict[str, str | None] = {}
-        for start in range(0, len(sources), _CHUNK):
-            chunk = sources[start : start + _CHUNK]
-            rows = self._db.execute(
-                f"SELECT source, target FROM memory WHERE package = ? AND settings = ? "
-                f"AND source IN ({','.join('?' * len(chunk))})",
-                (package, settings, *chunk),
-            )
-            found.update(rows)
+        try:
+            for start in range(0, len(sources), _CHUNK):
+                if self._db is None:
+                    return {}
+                chunk = sources[start : start + _CHUNK]
+                rows = self._db.execute(
+                    f"SELECT source, target FROM memory WHERE package = ? AND settings = ? "
+                    f"AND source IN ({','.join('?' * len(chunk))})",
+                    (package, settings, *chunk),
+                )
+                found.update(rows)
+        except sqlite3.OperationalError as err:
+            self._give_up(err)
+            return {}
         if not self.read_only:
             today = self._today()
-            with self._db:
-                self._db.executemany(
-                    "UPDATE memory SET used = ? WHERE package = ? AND settings = ? AND source = ? AND used < ?",
-                    ((today, package, settings, source, today) for source in found),
-                )
+            self._write(
+                "UPDATE memory SET used = ? WHERE package = ? AND settings = ? AND source = ? AND used < ?",
+                ((today, package, settings, source, today) for source in found),
+            )
         return found
 
     def store(self, package: str, settings: str, results: Mapping[str, str | None]) -> None:
@@ -118,13 +139,30 @@ class TranslationMemory:
         if self.read_only:
             return
         today = self._today()
-        with self._db:
-            self._db.executemany(
-                "INSERT OR REPLACE INTO memory (package, settings, source, target, used) VALUES (?, ?, ?, ?, ?)",
-                ((package, settings, source, target, today) for source, target in results.items()),
-            )
+        self._write(
+            "INSERT OR REPLACE INTO memory (package, settings, source, target, used) VALUES (?, ?, ?, ?, ?)",
+            ((package, settings, source, target, today) for source, target in results.items()),
+        )
+
+    def _write(self, sql: str, rows: Iterable[tuple]) -> None:
+        """One write transaction; if the disk refuses it, the memory is off for the run."""
+        if self._db is None:
+            return
+        try:
+            with self._db:
+                self._db.executemany(sql, rows)
+        except sqlite3.OperationalError as err:
+            self._give_up(err)
+
+    def _give_up(self, err: Exception) -> None:
+        """Stop using the store for this run, leaving its file as it is."""
+        self.close()
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else err
+        self._warn(f"{self.path}: translation memory unavailable ({reason}); translating without it this run")
 
     def stats(self) -> list[MemoryStats]:
+        if self._db is None:
+            return []
         rows = self._db.execute(
             "SELECT package, settings, COUNT(*), COUNT(*) - COUNT(target), MAX(used) "
             "FROM memory GROUP BY package, settings ORDER BY package, settings"
@@ -140,22 +178,33 @@ class TranslationMemory:
     def prune(self, *, unused_days: int | None = None, keep_packages: Collection[str] | None = None) -> int:
         """Delete entries not used for ``unused_days`` days, and entries of packages not in
         ``keep_packages`` (e.g. versions no longer installed); return how many went."""
+        if self._db is None:
+            raise OutputError(f"{self.path}: the translation memory cannot be opened for writing")
         removed = 0
-        with self._db:
-            if unused_days is not None:
-                cursor = self._db.execute("DELETE FROM memory WHERE used < ?", (self._today() - unused_days,))
-                removed += cursor.rowcount
-            if keep_packages is not None:
-                keep = list(keep_packages)
-                cursor = self._db.execute(
-                    f"DELETE FROM memory WHERE package NOT IN ({','.join('?' * len(keep))})", keep
-                )
-                removed += cursor.rowcount
-        self._db.execute("VACUUM")
+        try:
+            with self._db:
+                if unused_days is not None:
+                    cursor = self._db.execute("DELETE FROM memory WHERE used < ?", (self._today() - unused_days,))
+                    removed += cursor.rowcount
+                if keep_packages is not None:
+                    keep = list(keep_packages)
+                    cursor = self._db.execute(
+                        f"DELETE FROM memory WHERE package NOT IN ({','.join('?' * len(keep))})", keep
+                    )
+                    removed += cursor.rowcount
+            self._db.execute("VACUUM")
+        except sqlite3.OperationalError as err:
+            raise OutputError(f"{self.path}: cannot prune the translation memory: {err}")
         return removed
 
     def _today(self) -> int:
         return int(self._clock() // _SECONDS_PER_DAY)
+
+
+def _unreadable(err: sqlite3.DatabaseError) -> bool:
+    """Whether the error says the file is no usable store (our own checks carry no code)."""
+    code = getattr(err, "sqlite_errorname", None)
+    return code is None or code in _UNREADABLE
 
 
 def _connect(path: Path) -> sqlite3.Connection:
