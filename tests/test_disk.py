@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from killpoint import TEMPORARY
-from test_crash import (  # noqa: F401  (the fixtures too)
-    Scene, assert_cache_sound, assert_old_or_new, days, published, resume_and_compare, server,
+from scenes import (  # noqa: F401  (fixtures)
+    Scene, assert_cache_sound, assert_old_or_new, day_builds, loopback_site, published, resume_and_compare,
 )
 
 RUN_BUILD = "from feedbridge.cli import main; main()"
@@ -74,7 +74,8 @@ def confined(scene: Scene, mount: str) -> subprocess.CompletedProcess:
     script = f'{mount} && "$@"; code=$?; cp -a "$OUT"/. "$SEEN"/; exit $code'
     env = {**scene.env, "OUT": str(scene.out), "SEEN": str(hidden)}
     hidden.mkdir()
-    command = [*UNSHARE, "sh", "-c", script, "sh", sys.executable, "-c", RUN_BUILD, "build", "--config", str(scene.config)]
+    build = [sys.executable, "-c", RUN_BUILD, "build", "--config", str(scene.config)]
+    command = [*UNSHARE, "sh", "-c", script, "sh", *build]
     process = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert "mount:" not in process.stderr, process.stderr
     return process
