@@ -28,8 +28,8 @@ RUN_BUILD = "from feedbridge.cli import main; main()"
 UNSHARE = ["unshare", "--mount"] if os.geteuid() == 0 else ["unshare", "--map-root-user", "--mount"]
 
 
-def build_process(scene: Scene, prefix: list[str] = (), **kwargs) -> subprocess.CompletedProcess:
-    command = [*prefix, sys.executable, "-c", RUN_BUILD, "build", "--config", str(scene.config)]
+def build_process(scene: Scene, **kwargs) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-c", RUN_BUILD, "build", "--config", str(scene.config)]
     return subprocess.run(command, env=scene.env, capture_output=True, text=True, timeout=120, **kwargs)
 
 

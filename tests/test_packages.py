@@ -140,3 +140,67 @@ def test_a_killed_install_leaves_nothing_listed(tiny_argosmodel, tmp_path):
     (root / ".installing-abandoned" / "translate-en_ja-1_0").mkdir(parents=True)
     assert packages.installed_packages() == []
     assert packages.install_from_file(tiny_argosmodel).path.parent == root
+
+
+def _build_from_saved_quant_ph(tmp_path, day):
+    from scenes import documents
+    from test_build import write_config
+
+    saved = tmp_path / "saved"
+    saved.mkdir(exist_ok=True)
+    (saved / "quant-ph.xml").write_bytes(documents()[day])
+    config = write_config(tmp_path, categories=["quant-ph"])
+    return run("build", "--config", str(config), "--from-dir", str(saved), "--offline")
+
+
+@pytest.mark.parametrize("moment", ["before the tokenizer loads", "before the model loads"])
+def test_a_model_folder_deleted_mid_run_is_one_error_and_the_feed_stays(installed_model, tmp_path, monkeypatch, moment):
+    """The package vanishes after the build found it (another process removed it, a
+    cache restore went wrong): the run stops on one line naming what is missing, with
+    the model's exit code, and the published feed is left as it was."""
+    import shutil
+
+    from feedbridge import build
+    from feedbridge.translate.engine import ArgosTranslator
+
+    assert _build_from_saved_quant_ph(tmp_path, 0).exit_code == 0
+    published = (tmp_path / "out/quant-ph.ja.xml").read_bytes()
+
+    def deleting(original):
+        def call(*args, **kwargs):
+            shutil.rmtree(installed_model.path, ignore_errors=True)
+            return original(*args, **kwargs)
+        return call
+
+    if moment == "before the tokenizer loads":
+        monkeypatch.setattr(build, "plan_feed", deleting(build.plan_feed))
+    else:
+        monkeypatch.setattr(ArgosTranslator, "_model_loaded", deleting(ArgosTranslator._model_loaded))
+    result = _build_from_saved_quant_ph(tmp_path, 1)
+    assert result.exit_code == ExitCode.MODEL, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and str(installed_model.path) in errors[0], result.output
+    assert "Traceback" not in result.output
+    assert (tmp_path / "out/quant-ph.ja.xml").read_bytes() == published
+
+
+def test_a_model_folder_deleted_once_loaded_does_not_stop_the_run(installed_model, tmp_path, monkeypatch):
+    """Tokenizer and model are in memory by then: the run has all it needs and finishes."""
+    import shutil
+
+    from feedbridge.translate.engine import ArgosTranslator
+
+    assert _build_from_saved_quant_ph(tmp_path, 0).exit_code == 0
+    published = (tmp_path / "out/quant-ph.ja.xml").read_bytes()
+    translate_batch = ArgosTranslator.translate_batch
+
+    def translating_then_deleting(self, *args, **kwargs):
+        result = translate_batch(self, *args, **kwargs)
+        shutil.rmtree(installed_model.path, ignore_errors=True)
+        return result
+
+    monkeypatch.setattr(ArgosTranslator, "translate_batch", translating_then_deleting)
+    result = _build_from_saved_quant_ph(tmp_path, 1)
+    assert result.exit_code == 0, result.output
+    assert not installed_model.path.exists()
+    assert (tmp_path / "out/quant-ph.ja.xml").read_bytes() != published
