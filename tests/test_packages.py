@@ -204,3 +204,34 @@ def test_a_model_folder_deleted_once_loaded_does_not_stop_the_run(installed_mode
     assert result.exit_code == 0, result.output
     assert not installed_model.path.exists()
     assert (tmp_path / "out/quant-ph.ja.xml").read_bytes() != published
+
+
+MEMBERS = ["metadata.json", "sentencepiece.model", "model/config.json", "model/model.bin",
+           "model/shared_vocabulary.json", "README.md"]
+DAMAGES = {
+    "dropped": lambda data: None,
+    "truncated": lambda data: data[: len(data) // 3],
+    "garbage": lambda data: bytes(range(256)) * 4,
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+@pytest.mark.parametrize("member", MEMBERS)
+def test_every_member_damaged_is_refused_whole_or_installs_a_working_package(tiny_argosmodel, tmp_path, member, damage):
+    """Each file of the package dropped, cut short or replaced: either the install is
+    refused naming the archive and nothing is left installed, or (a file the package
+    does not need) what is installed really translates."""
+    from feedbridge.translate.engine import ArgosTranslator
+
+    bad = _repack(tiny_argosmodel, tmp_path / "bad.argosmodel",
+                  lambda name, data: DAMAGES[damage](data) if name.endswith("/" + member) else data)
+    try:
+        installed = packages.install_from_file(bad)
+    except ModelError as err:
+        assert str(bad) in str(err) and "\n" not in str(err)
+        assert packages.installed_packages() == []
+        assert list((tmp_path / "argos-packages").iterdir()) == []  # no staging folder left either
+        return
+    assert member == "README.md", f"a package with {member} {damage} was installed"
+    translated = ArgosTranslator(installed, beam_size=1).translate_batch(["Quantum states are fragile."])
+    assert len(translated) == 1  # the tokenizer and the model loaded and ran
