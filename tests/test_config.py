@@ -99,6 +99,9 @@ def test_malformed_category_names_the_key(category):
     (MINIMAL.replace("feeds: [cs.AI]", "feeds: [cs.AI, {category: cs.CL, name: cs.AI.ja}]"), "feeds[1].name", "not used"),
     (MINIMAL.replace("feeds: [cs.AI]", "feeds: [{category: cs.AI, name: ../../etc/x}]"), "feeds[0].name", "file-name-safe"),
     (MINIMAL.replace("feeds: [cs.AI]", "feeds: [{category: cs.AI, name: /abs}]"), "feeds[0].name", "file-name-safe"),
+    (MINIMAL.replace("feeds: [cs.AI]", 'feeds: [{category: cs.AI, name: "a\\0b"}]'), "feeds[0].name", "file-name-safe"),
+    (MINIMAL + "topics: [{name: ../up, categories: [cs.AI], include: [x]}]\n", "topics[0].name", "file-name-safe"),
+    (MINIMAL.replace("https://example.org/fb", "file:///etc/"), "site.base_url", "http"),
     ("", "top level", "empty"),
     ("- just\n- a list\n", "top level", "mapping"),
 ])
