@@ -10,7 +10,26 @@ library, which keeps the offset.
 
 The parser is hardened: no entity expansion, no network, no DTD loading, no huge
 trees; and a document with a DOCTYPE is refused outright (arXiv never sends one,
-and a DTD is where billion-laughs and external entities live).
+and a DTD is where billion-laughs and external entities live). libxml2's own limits
+stay on: elements nested more than 256 deep, or one text of more than 10,000,000
+bytes, refuse the document with a FeedError naming the line.
+
+What a hostile or broken feed gets, so that one bad paper never costs the day:
+
+- characters XML 1.0 forbids (C0 controls but tab, newline and carriage return,
+  U+FFFE, U+FFFF, a surrogate written as ``&#xD800;``) make a document ill-formed;
+  in a UTF-8 document (arXiv sends nothing else) they are dropped, bytes that are not
+  UTF-8 become U+FFFD (as a browser shows them), and the document is read again,
+  with one warning naming the first place;
+- control characters XML allows (DEL and the C1 range U+0080..U+009F) carry no text
+  in arXiv metadata, and a terminal may obey them: they are dropped from every field;
+- an item without an arXiv id, an item repeating an id already read (the first is
+  kept), and an item whose fields are larger than any real paper's (the ``MAX_*``
+  limits below) are skipped, each with a warning, and the rest of the feed is read;
+  a paper is skipped rather than cut, so that nothing published is a mangled text.
+
+Every other character is kept as arXiv wrote it, markup and bidi controls included:
+the renderers keep text as text and isolate it.
 """
 
 from __future__ import annotations
@@ -18,9 +37,11 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from functools import partial
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree
@@ -80,6 +101,8 @@ class ArxivFeed:
     title: str
     announced: datetime | None  # the channel's pubDate (Atom: updated, RDF: dc:date); None if absent
     papers: tuple[Paper, ...]
+    # One line each, starting with the source: what was repaired or skipped to read the feed.
+    warnings: tuple[str, ...] = ()
 
 
 _DC = "{http://purl.org/dc/elements/1.1/}"
@@ -134,9 +157,45 @@ _CLAUSE_END = re.compile(r"[,;]|\.\s")
 _DOI_URL = re.compile(r"https?://(?:dx\.)?doi\.org/", re.IGNORECASE)
 _QUOTE_LIMIT = 200
 
+# An item past one of these is no paper's record (arXiv caps an abstract at 1,920
+# characters; the longest author lists have about 5,000 names): it is skipped with a
+# warning. Characters are counted as the feed holds the field, before wraps are joined.
+MAX_TITLE_CHARS = 2_000
+MAX_ABSTRACT_CHARS = 20_000  # the description with its announce prefix, or the summary
+MAX_AUTHOR_CHARS = 1_000_000  # all author names and affiliations of one item together
+MAX_AUTHORS = 10_000
+MAX_CATEGORIES = 100
+MAX_FIELD_CHARS = 20_000  # any other field: id, category, DOI, journal ref, licence, comment
+MAX_ITEM_ELEMENTS = MAX_AUTHORS + MAX_CATEGORIES + 100  # children of one item, counted first
+_FIELD_LIMITS = {"title": MAX_TITLE_CHARS, "description": MAX_ABSTRACT_CHARS, "summary": MAX_ABSTRACT_CHARS}
+# Warnings listed one by one for a feed; the rest are counted in one more line.
+MAX_ITEM_WARNINGS = 10
+
+# Characters XML 1.0 cannot hold, and character references to them ("&#x1;", "&#xD800;").
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_CHAR_REFERENCE = re.compile(rb"&#(?:x0*(?P<hex>[0-9A-Fa-f]{1,8})|0*(?P<decimal>[0-9]{1,10}));")
+# Control characters that XML allows but that carry no text: DEL and C1.
+_CONTROL = re.compile("[\x7f-\x9f]")
+_ENCODING_DECLARATION = re.compile(rb"<\?xml[^>]*?encoding=[\"'](?P<name>[A-Za-z0-9._-]+)")
+_UTF16_OR_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+_LOCATION_IN_MESSAGE = re.compile(r",? line [0-9]+, column [0-9]+$")
+# libxml2's errors for a character XML forbids or a byte sequence that is not UTF-8.
+_MENDABLE = {
+    etree.ErrorTypes.ERR_INVALID_CHAR, etree.ErrorTypes.ERR_INVALID_CHARREF,
+    etree.ErrorTypes.ERR_INVALID_ENCODING,
+}
+
 
 class _Unusable(Exception):
     """What is wrong with a document; parse_feed adds the source and raises FeedError."""
+
+
+class _Skipped(Exception):
+    """Why one item is left out; the rest of the feed is read, and a warning says why."""
+
+
+class _NoId(_Skipped):
+    """The item has no arXiv id to find it by."""
 
 
 def parse_feed(data: bytes, source: str) -> ArxivFeed:
@@ -145,16 +204,19 @@ def parse_feed(data: bytes, source: str) -> ArxivFeed:
     Raises FeedError, and nothing else, for anything that is not a usable arXiv feed.
     """
     try:
-        root = _parse_xml(data)
+        root, repairs = _parse_xml(data)
         if root.tag == "rss":
-            return _parse_rss2(root)
-        if root.tag == _RDF + "RDF":
-            return _parse_rdf(root)
-        if root.tag == _ATOM + "feed":
-            return _parse_atom(root)
-        raise _Unusable(f"not a feed: the root element is <{root.tag}>")
+            feed = _parse_rss2(root)
+        elif root.tag == _RDF + "RDF":
+            feed = _parse_rdf(root)
+        elif root.tag == _ATOM + "feed":
+            feed = _parse_atom(root)
+        else:
+            raise _Unusable(f"not a feed: the root element is <{root.tag}>")
     except _Unusable as problem:
         raise FeedError(f"{source}: {problem}") from None
+    warnings = tuple(f"{source}: {warning}" for warning in (*repairs, *feed.warnings))
+    return ArxivFeed(feed.title, feed.announced, feed.papers, warnings)
 
 
 def code_link(text: str) -> str | None:
@@ -197,27 +259,83 @@ def _on_code_host(url: str) -> bool:
 # --- XML and text -----------------------------------------------------------
 
 
-def _parse_xml(data: bytes) -> etree._Element:
-    """Parse with a hardened parser, so that hostile XML can neither expand nor read files."""
+def _parse_xml(data: bytes) -> tuple[etree._Element, list[str]]:
+    """Parse with a hardened parser, so that hostile XML can neither expand nor read files.
+
+    A document that is ill-formed only through characters XML 1.0 forbids, or bytes that
+    are not UTF-8, is mended and read again; the list says what was mended.
+    """
     if not data.strip():
         raise _Unusable("the document is empty")
     if _HTML_PAGE.match(data.removeprefix(b"\xef\xbb\xbf")):
         raise _Unusable("an HTML page, not a feed")
+    repairs = []
+    try:
+        root = _strict_parse(data)
+    except etree.XMLSyntaxError as error:
+        mended = _mended(data) if error.code in _MENDABLE else None
+        if mended is None:
+            raise _Unusable(_syntax_problem(error)) from None
+        try:
+            root = _strict_parse(mended[0])
+        except etree.XMLSyntaxError as still:  # broken beyond its characters: say where
+            raise _Unusable(_syntax_problem(still)) from None
+        line, column = error.position
+        repairs.append(f"{mended[1]} (the first at line {line}, column {column})")
+    if root.getroottree().docinfo.doctype:
+        raise _Unusable("refused: the document has a DOCTYPE, which arXiv feeds never have")
+    return root, repairs
+
+
+def _strict_parse(data: bytes) -> etree._Element:
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as error:
-        raise _Unusable(f"not well-formed XML ({_joined(str(error))})") from None
-    if root.getroottree().docinfo.doctype:
-        raise _Unusable("refused: the document has a DOCTYPE, which arXiv feeds never have")
-    return root
+    return etree.fromstring(data, parser)
+
+
+def _syntax_problem(error: etree.XMLSyntaxError) -> str:
+    """libxml2's message in the user's terms: its limits are refusals, not a hint to lift them."""
+    message = _LOCATION_IN_MESSAGE.sub("", _joined(error.msg or str(error)))
+    line, column = error.position
+    if "depth" in message.lower():
+        return f"refused: elements nested more than 256 deep (line {line}, column {column})"
+    if "text node too long" in message.lower() or "huge text node" in message.lower():
+        return f"refused: a text of more than 10,000,000 bytes (line {line}, column {column})"
+    return f"not well-formed XML ({_joined(str(error))})"
+
+
+def _mended(data: bytes) -> tuple[bytes, str] | None:
+    """A UTF-8 document with the characters XML 1.0 forbids dropped and the bytes that are
+    not UTF-8 replaced by U+FFFD, and what was done; None when there is nothing to mend."""
+    if data.startswith(_UTF16_OR_32_BOMS):
+        return None
+    declared = _ENCODING_DECLARATION.match(data.removeprefix(b"\xef\xbb\xbf"))
+    if declared and declared["name"].lower() not in (b"utf-8", b"utf8"):
+        return None
+    text = data.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd") - data.count("\ufffd".encode())
+    text, forbidden = _NOT_XML_CHAR.subn("", text)
+    encoded = text.encode("utf-8")
+    forbidden += sum(_forbidden_reference(r) for r in _CHAR_REFERENCE.finditer(encoded))
+    mended = _CHAR_REFERENCE.sub(lambda r: b"" if _forbidden_reference(r) else r[0], encoded)
+    done = []
+    if forbidden:
+        done.append(f"dropped {forbidden} characters that XML 1.0 forbids")
+    if invalid:
+        done.append(f"replaced {invalid} byte sequences that are not UTF-8 with U+FFFD")
+    return (mended, "repaired: " + " and ".join(done)) if done else None
+
+
+def _forbidden_reference(reference: re.Match[bytes]) -> bool:
+    """Whether a character reference names a character XML 1.0 forbids ("&#x1;", "&#xD800;")."""
+    value = int(reference["hex"], 16) if reference["hex"] else int(reference["decimal"])
+    return value > 0x10FFFF or _NOT_XML_CHAR.match(chr(value)) is not None
 
 
 def _text(element: etree._Element | None) -> str:
-    """All character data under an element, exactly as the XML encodes it."""
-    return "" if element is None else "".join(element.itertext())
+    """All character data under an element as the XML encodes it, less DEL and C1 controls."""
+    return "" if element is None else _CONTROL.sub("", "".join(element.itertext()))
 
 
 def _joined(text: str) -> str:
@@ -231,11 +349,21 @@ def _optional(element: etree._Element | None) -> str | None:
 
 
 def _quoted(text: str) -> str:
-    """A one-line, bounded quotation of text found in the document, for error messages."""
+    """A one-line, bounded quotation of text found in the document, for error messages.
+
+    Control and format characters (a bidi override, a line separator) are written as
+    escapes, so that a quoted title can neither reorder nor break the message around it.
+    """
     line = _joined(text)
     if len(line) > _QUOTE_LIMIT:
         line = line[:_QUOTE_LIMIT] + "…"
-    return f'"{line}"'
+    return '"' + "".join(_visible(character) for character in line) + '"'
+
+
+def _visible(character: str) -> str:
+    if unicodedata.category(character) in ("Cc", "Cf", "Zl", "Zp"):
+        return f"\\u{ord(character):04x}"
+    return character
 
 
 def _html_to_text(markup: str) -> str:
@@ -351,8 +479,12 @@ def _split_authors(creator: str) -> tuple[Author, ...]:
     the text as names.
     """
     if not _parentheses_balance(creator):
-        return tuple(Author(name) for part in creator.split(",") if (name := _clean_name(part)))
-    return tuple(_author(part) for part in _split_outside_parentheses(creator) if part.strip())
+        parts = creator.split(",")
+        _limit("author list", len(parts), MAX_AUTHORS, "authors")
+        return tuple(Author(name) for part in parts if (name := _clean_name(part)))
+    parts = [part for part in _split_outside_parentheses(creator) if part.strip()]
+    _limit("author list", len(parts), MAX_AUTHORS, "authors")
+    return tuple(_author(part) for part in parts)
 
 
 def _parentheses_balance(text: str) -> bool:
@@ -422,33 +554,97 @@ def _read_announcement(description: str) -> _Announcement:
     )
 
 
-def _id_and_version(identifier: str, announcement: _Announcement) -> tuple[str, int] | None:
-    """The versioned id from a guid or Atom id, else from the announce prefix."""
+def _id_and_version(identifier: str, announcement: _Announcement, title: str) -> tuple[str, int]:
+    """The versioned id from a guid or Atom id, else from the announce prefix; an item
+    with neither is skipped (_NoId)."""
     match = _ID_AT_END.search(identifier.strip())
     if match:
         return match["id"], int(match["version"])
     if announcement.arxiv_id is not None and announcement.version is not None:
         return announcement.arxiv_id, announcement.version
-    return None
+    raise _NoId(f"it has no arXiv id (title {_quoted(title)})")
 
 
 def _unique(values: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in values if v))
 
 
-def _feed(title: str, announced: datetime | None, candidates: list[Paper | None]) -> ArxivFeed:
-    """Assemble the feed: items without an id are skipped, a repeated id keeps its first item.
+def _check_limits(item: etree._Element) -> None:
+    """Skip an item whose fields are larger than any real paper's (the MAX_* limits),
+    before anything costly is done with them."""
+    _limit("content", len(item), MAX_ITEM_ELEMENTS, "elements")
+    author_chars = authors = categories = 0
+    for child in item:
+        if not isinstance(child.tag, str):  # a comment or processing instruction
+            continue
+        name = child.tag.rpartition("}")[2]
+        size = sum(map(len, child.itertext())) + sum(map(len, child.attrib.values()))
+        if name in ("creator", "author"):
+            author_chars += size
+            authors += name == "author"
+            continue
+        categories += name == "category"
+        _limit(f"<{name}>", size, _FIELD_LIMITS.get(name, MAX_FIELD_CHARS), "characters")
+    _limit("author list", author_chars, MAX_AUTHOR_CHARS, "characters")
+    _limit("author list", authors, MAX_AUTHORS, "authors")
+    _limit("category list", categories, MAX_CATEGORIES, "categories")
+
+
+def _limit(field: str, size: int, limit: int, unit: str) -> None:
+    if size > limit:
+        raise _Skipped(f"its {field} has {size:,} {unit}, more than the limit of {limit:,}")
+
+
+class _Warnings:
+    """A feed's skipped items: one line each up to MAX_ITEM_WARNINGS, then only counted."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+        self.more = 0
+
+    def add(self, line: str) -> None:
+        if len(self.lines) < MAX_ITEM_WARNINGS:
+            self.lines.append(line)
+        else:
+            self.more += 1
+
+    def all(self) -> tuple[str, ...]:
+        more = [f"{self.more} more items skipped"] if self.more else []
+        return (*self.lines, *more)
+
+
+def _feed(
+    title: str, announced: datetime | None, items: Iterable[etree._Element],
+    read: Callable[[etree._Element], Paper],
+) -> ArxivFeed:
+    """Read every item; skip, each with a warning, an item without an id, one larger than
+    any real paper, and one that repeats an id (the first of them is kept).
 
     A document whose items all lack an arXiv id is not an arXiv feed: publishing it as an
     empty day would hide the problem.
     """
-    papers: dict[str, Paper] = {}
-    for paper in candidates:
-        if paper is not None:
-            papers.setdefault(paper.arxiv_id, paper)
-    if candidates and not papers:
-        raise _Unusable(f"not an arXiv feed: none of its {len(candidates)} items has an arXiv id")
-    return ArxivFeed(title=_joined(title), announced=announced, papers=tuple(papers.values()))
+    papers: dict[str, tuple[int, Paper]] = {}
+    warnings, count, without_id = _Warnings(), 0, 0
+    for number, item in enumerate(items, start=1):
+        count = number
+        try:
+            _check_limits(item)
+            paper = read(item)
+        except _Skipped as reason:
+            without_id += isinstance(reason, _NoId)
+            warnings.add(f"item {number} skipped: {reason}")
+            continue
+        if paper.arxiv_id in papers:
+            first = papers[paper.arxiv_id][0]
+            warnings.add(f"item {number} skipped: it repeats {paper.arxiv_id} of item {first}, which is kept")
+            continue
+        papers[paper.arxiv_id] = (number, paper)
+    if count and without_id == count:
+        raise _Unusable(f"not an arXiv feed: none of its {count} items has an arXiv id")
+    return ArxivFeed(
+        title=_joined(title), announced=announced,
+        papers=tuple(paper for _, paper in papers.values()), warnings=warnings.all(),
+    )
 
 
 def _date_of(arxiv_id: str, *candidates: datetime | None) -> datetime:
@@ -474,21 +670,18 @@ def _parse_rss2(root: etree._Element) -> ArxivFeed:
     addresses += [link.get("href", "") for link in channel.iterfind(_ATOM + "link")]
     _require_arxiv_address(addresses)
     announced = _rfc822_date(_text(channel.find("pubDate")))
-    items = [_rss2_paper(item, announced) for item in channel.iterfind("item")]
-    return _feed(title, announced, items)
+    return _feed(title, announced, channel.iterfind("item"), partial(_rss2_paper, channel_date=announced))
 
 
-def _rss2_paper(item: etree._Element, channel_date: datetime | None) -> Paper | None:
+def _rss2_paper(item: etree._Element, channel_date: datetime | None) -> Paper:
     announcement = _read_announcement(_text(item.find("description")))
-    identity = _id_and_version(_text(item.find("guid")), announcement)
-    if identity is None:
-        return None
-    arxiv_id, version = identity
+    title = _text(item.find("title"))
+    arxiv_id, version = _id_and_version(_text(item.find("guid")), announcement, title)
     creators = ", ".join(_text(c) for c in item.iterfind(_DC + "creator"))
     return Paper(
         arxiv_id=arxiv_id,
         version=version,
-        title=_joined(_text(item.find("title"))),
+        title=_joined(title),
         abstract=announcement.abstract,
         authors=_split_authors(creators),
         categories=_unique([_joined(_text(c)) for c in item.iterfind("category")]),
@@ -515,19 +708,22 @@ def _parse_rdf(root: etree._Element) -> ArxivFeed:
         raise _Unusable("not an arXiv feed: RSS 1.0 without a <channel>")
     _require_arxiv_address([_text(channel.find(_RSS1 + "link")), channel.get(_RDF + "about", "")])
     announced = _iso_date(_text(channel.find(_DC + "date")))
-    items = [_rdf_paper(item, announced) for item in root.iterfind(_RSS1 + "item")]
-    return _feed(_text(channel.find(_RSS1 + "title")), announced, items)
+    return _feed(
+        _text(channel.find(_RSS1 + "title")), announced, root.iterfind(_RSS1 + "item"),
+        partial(_rdf_paper, channel_date=announced),
+    )
 
 
-def _rdf_paper(item: etree._Element, channel_date: datetime | None) -> Paper | None:
+def _rdf_paper(item: etree._Element, channel_date: datetime | None) -> Paper:
     """The id, version, primary category and announce type all come from the title's marker.
 
     The legacy feed names only the primary category, and has no DOI, journal reference
     or licence: those stay None.
     """
-    marker = _LEGACY_TITLE.fullmatch(_text(item.find(_RSS1 + "title")))
+    title = _text(item.find(_RSS1 + "title"))
+    marker = _LEGACY_TITLE.fullmatch(title)
     if marker is None:
-        return None
+        raise _NoId(f"it has no arXiv id (title {_quoted(title)})")
     creators = _html_to_text(", ".join(_text(c) for c in item.iterfind(_DC + "creator")))
     return Paper(
         arxiv_id=marker["id"],
@@ -557,23 +753,21 @@ def _parse_atom(root: etree._Element) -> ArxivFeed:
     addresses += [link.get("href", "") for link in root.iterfind(_ATOM + "link")]
     _require_arxiv_address(addresses)
     announced = _iso_date(_text(root.find(_ATOM + "updated")))
-    return _feed(title, announced, [_atom_paper(entry, announced) for entry in entries])
+    return _feed(title, announced, entries, partial(_atom_paper, feed_date=announced))
 
 
-def _atom_paper(entry: etree._Element, feed_date: datetime | None) -> Paper | None:
+def _atom_paper(entry: etree._Element, feed_date: datetime | None) -> Paper:
     """An entry of either Atom shape: the RSS service's (announce prefix, dc:creator) or
     the API's (plain summary, <author> with arxiv:affiliation, arxiv:primary_category)."""
     announcement = _read_announcement(_atom_text(entry.find(_ATOM + "summary")))
-    identity = _id_and_version(_text(entry.find(_ATOM + "id")), announcement)
-    if identity is None:
-        return None
-    arxiv_id, version = identity
+    title = _atom_text(entry.find(_ATOM + "title"))
+    arxiv_id, version = _id_and_version(_text(entry.find(_ATOM + "id")), announcement, title)
     published = _iso_date(_text(entry.find(_ATOM + "published")))
     updated = _iso_date(_text(entry.find(_ATOM + "updated")))
     return Paper(
         arxiv_id=arxiv_id,
         version=version,
-        title=_joined(_atom_text(entry.find(_ATOM + "title"))),
+        title=_joined(title),
         abstract=announcement.abstract,
         authors=_atom_authors(entry),
         categories=_atom_categories(entry),

@@ -296,6 +296,10 @@ def test_items_without_an_id_are_skipped_and_the_first_of_a_duplicate_is_kept():
         ("2504.00001", 1, "First"),
         ("hep-th/9901001", 3, "Old style"),
     ]
+    assert feed.warnings == (
+        'synthetic: item 2 skipped: it has no arXiv id (title "A title")',
+        "synthetic: item 3 skipped: it repeats 2504.00001 of item 1, which is kept",
+    )
 
 
 def test_the_description_prefix_gives_the_id_when_the_guid_is_missing():
@@ -651,6 +655,8 @@ def parses_or_feed_error(data: bytes) -> None:
         assert isinstance(feed, ArxivFeed)
         for paper in feed.papers:
             assert paper.announced.tzinfo is not None
+        for warning in feed.warnings:
+            assert "\n" not in warning and warning.startswith("fuzz: ")
 
 
 @settings(max_examples=200, deadline=None)
