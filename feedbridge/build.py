@@ -263,7 +263,15 @@ class _Run:
                 fetched[category] = self.sources.read(category)
             except FeedbridgeError as err:
                 fetched[category] = err
+                continue
+            for warning in fetched[category].warnings:  # repaired characters, skipped items
+                self.warn(warning)
         return fetched
+
+    def warn(self, warning: str) -> None:
+        """A problem that did not stop a feed: printed, and kept in status.json."""
+        self.report.warnings.append(warning)
+        self.log(f"Warning: {warning}")
 
     @property
     def asks_api(self) -> bool:
@@ -295,8 +303,7 @@ class _Run:
         self.report.enrichment = result.summary
         self.log(result.summary if self.asks_api else f"{result.summary}; the API was not asked (--offline or --from-dir)")
         if result.warning:
-            self.report.warnings.append(result.warning)
-            self.log(f"Warning: {result.warning}")
+            self.warn(result.warning)
 
     def translate(
         self, plans: Sequence[_Plan], translators: dict[tuple[str, str], ArgosTranslator],

@@ -337,3 +337,43 @@ def test_every_entry_has_an_author_even_when_a_paper_lists_none():
     root = render([anonymous])
     assert root.findall("a:entry/a:author", NS) == []
     assert root.find("a:author/a:name", NS).text == "arXiv"
+
+
+@pytest.mark.parametrize("licence, linked", [
+    ("http://creativecommons.org/licenses/by/4.0/", True),
+    ("https://arxiv.org/licenses/nonexclusive-distrib/1.0/", True),
+    ("javascript:alert(1)", False),
+    ("JavaScript:alert(1)", False),
+    ("data:text/html,<script>alert(1)</script>", False),
+    ("vbscript:msgbox(1)", False),
+    ("http:no-host", False),
+    ("//example.org/relative", False),
+    ("CC BY 4.0", False),
+])
+def test_only_a_web_licence_becomes_a_link_and_any_other_stays_text(licence, linked):
+    root = render([replace(ENTRIES[0], paper=replace(PLAIN, license=licence))])
+    facts = content_of(root, 0).findall("h:p", NS)[2]
+    assert "".join(facts.itertext()).endswith(f"Licence: {licence}")
+    assert (licence in {a.get("href") for a in facts.iter(f"{{{NS['h']}}}a")}) is linked
+
+
+def test_del_and_c1_controls_are_dropped_like_the_controls_xml_forbids():
+    """feedparser would read \\x85 as '…' and \\x9b is a terminal's CSI: neither is text."""
+    paper = replace(PLAIN, title="Quote\x93d\x94 \x7ftitle", authors=(Author("Ada\x85 Lovelace"),))
+    data = render_atom(FEED, [translate(paper, "訳\x9b", [("We show a logical qubit.", "示す。", True)])])
+    assert not re.search("[\x7f-\x9f]", data.decode("utf-8"))
+    entry = feedparser.parse(data).entries[0]
+    assert (entry.title, entry.author) == ("訳 — Quoted title", "Ada Lovelace")
+
+
+def test_arxiv_text_inside_a_line_is_a_bidi_isolate_and_the_text_is_unchanged():
+    """An override (U+202E) in one author or category must not reorder the rest of the line."""
+    paper = replace(PLAIN, authors=(Author("Eve \u202eevil", ("Lab\u2067",)), Author("Bob")),
+                    categories=("quant-ph\u202e", "cs.AI"), journal_ref="J. \u202eRef", comment="C\u202e")
+    div = content_of(render([replace(ENTRIES[0], paper=paper)]), 0)
+    authors, facts = div.findall("h:p", NS)[1:3]
+    assert [(span.get("dir"), span.text) for span in authors] == [("auto", "Eve \u202eevil (Lab\u2067)"), ("auto", "Bob")]
+    assert "".join(authors.itertext()) == "Eve \u202eevil (Lab\u2067), Bob"
+    isolates = {span.text for span in facts.iter(f"{{{NS['h']}}}span", f"{{{NS['h']}}}a") if span.get("dir") == "auto"}
+    assert {"new", "quant-ph\u202e", "cs.AI", PLAIN.doi, "J. \u202eRef", PLAIN.license} <= isolates
+    assert div.xpath("h:p/h:span[@dir='auto']/text()", namespaces=NS).count("C\u202e") == 1

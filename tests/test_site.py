@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import threading
 import urllib.request
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,7 +25,7 @@ from lxml import etree
 
 from conftest import EMPTY_PHYSICS, LEGACY_HEP_EX, QUANT_PH
 from feedbridge.archive import Entry
-from feedbridge.arxiv import parse_feed
+from feedbridge.arxiv import Author, parse_feed
 from feedbridge.cli import cli
 from feedbridge.render.site import SiteFeed, render_feed_page
 from feedbridge.serve import make_server
@@ -298,3 +300,20 @@ def test_serve_says_in_one_line_when_the_port_is_taken(tmp_path):
         taken.server_close()
     assert result.exit_code == 1
     assert result.output.startswith("Error: 127.0.0.1:") and "cannot listen" in result.output
+
+
+def test_control_characters_from_a_history_cannot_break_a_page():
+    """A paper read back from a published archive may hold what the parser never lets in."""
+    paper = replace(parse_feed(QUANT_PH.read_bytes(), "q").papers[0], title="Broken\x01 \x85title",
+                    authors=(Author("Ada\x0b Lovelace"),), journal_ref="J.\x1b Ref")
+    entry = Entry(
+        TranslatedPaper(paper, "en", "ja", Translation((SentencePair(paper.title, "訳\x0c"),)),
+                        Translation((SentencePair("One\x08.", "一\x9b。"),)), "translate-en_ja 1.0"),
+        published=paper.announced,
+    )
+    page = render_feed_page(site_feed([entry]))
+    assert not re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xc2[\x80-\x9f]", page)
+    article = lxml.html.fromstring(page).cssselect("article.paper")[0]
+    assert article.cssselect(".original-title")[0].text_content() == "Broken title"
+    assert [b.text_content() for b in article.cssselect(".authors bdi")] == ["Ada Lovelace"]
+    assert [p.text_content() for p in article.cssselect("ol.abstract p")] == ["一。", "One."]

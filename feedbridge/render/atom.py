@@ -5,7 +5,19 @@ feedgen builds the feed; lxml then adds what feedgen cannot express: ``type`` an
 elements so that ``<``, ``&`` or ``]]>`` in a title or abstract stay text (feedgen
 would parse a content string as markup). Every timestamp is set explicitly, since
 feedgen fills a missing one with now(). Characters that XML 1.0 forbids (control
-characters other than tab, newline and carriage return) are dropped, not fatal.
+characters other than tab, newline and carriage return) are dropped, not fatal, and
+so are DEL and the C1 controls, which XML allows but which carry no text (feedparser
+reads them as Windows-1252 letters, a terminal reader may obey them).
+
+arXiv's text is kept as it is, bidi controls included (U+202E, U+2066..U+2069 are
+part of some names). So that such a control cannot reorder what stands around it,
+each piece of arXiv text inside a line of other text (an author, the announce type, a
+category, the DOI, journal ref, licence and comments, an untranslated sentence after
+its marker) is its
+own ``<span dir="auto">``, a bidi isolate; titles and abstracts are paragraphs of their
+own, which end any embedding. Text constructs (the entry title) cannot hold markup and
+stay as they are. Only an http(s) licence becomes a link: ``javascript:`` and the like
+are shown as text.
 
 Identifiers (neither depends on the base URL, so moving the site keeps them):
 
@@ -43,7 +55,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
@@ -61,7 +73,8 @@ UNTRANSLATED_MARKER = "[untranslated]"
 _ATOM = "http://www.w3.org/2005/Atom"
 _XHTML = "http://www.w3.org/1999/xhtml"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# What XML 1.0 forbids, and the controls it allows that carry no text (DEL, C1).
+_NOT_TEXT = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 ANNOUNCE_TYPES = {
     "new": "new",
     "cross": "cross-list",
@@ -143,13 +156,13 @@ def _feed_entry(translated: TranslatedPaper, published: datetime) -> FeedEntry:
     paper = translated.paper
     entry = FeedEntry()
     entry.id(entry_id(paper.arxiv_id, translated.target_lang))
-    entry.title(_clean(_entry_title(translated)))
+    entry.title(clean_text(_entry_title(translated)))
     entry.published(published)
     entry.updated(paper.announced)
-    entry.author([{"name": _clean(author.name)} for author in paper.authors])
+    entry.author([{"name": clean_text(author.name)} for author in paper.authors])
     entry.link([{"href": href, **attributes} for href, attributes in _entry_links(paper).items()])
     entry.category(
-        [{"term": _clean(term), "scheme": ARXIV_CATEGORY_SCHEME} for term in paper.categories]
+        [{"term": clean_text(term), "scheme": ARXIV_CATEGORY_SCHEME} for term in paper.categories]
     )
     return entry
 
@@ -157,12 +170,12 @@ def _feed_entry(translated: TranslatedPaper, published: datetime) -> FeedEntry:
 def _entry_links(paper: Paper) -> dict[str, dict[str, str]]:
     """Each entry link's rel, type and title, by href."""
     links = {
-        _clean(paper.abs_url): {"rel": "alternate", "type": "text/html"},
-        _clean(paper.pdf_url): {"rel": "related", "type": "application/pdf", "title": "PDF"},
-        _clean(paper.html_url): {"rel": "related", "type": "text/html", "title": "HTML"},
+        clean_text(paper.abs_url): {"rel": "alternate", "type": "text/html"},
+        clean_text(paper.pdf_url): {"rel": "related", "type": "application/pdf", "title": "PDF"},
+        clean_text(paper.html_url): {"rel": "related", "type": "text/html", "title": "HTML"},
     }
     if paper.code_url:
-        links.setdefault(_clean(paper.code_url), {"rel": "related", "title": "Code"})
+        links.setdefault(clean_text(paper.code_url), {"rel": "related", "title": "Code"})
     return links
 
 
@@ -209,11 +222,11 @@ def _content_div(translated: TranslatedPaper, title: str | None) -> etree._Eleme
         _add(div, "p", paper.title, lang=source)
     else:
         _add(div, "h2", paper.title, lang=source)
-    _add(div, "p", ", ".join(author_text(author) for author in paper.authors), lang=source)
+    _add_isolated(_add(div, "p", lang=source), [author_text(author) for author in paper.authors], ", ")
     _add_facts(div, paper)
     if paper.comment:
         comments = _add(div, "p", "Comments: ", lang=UI_LANG)
-        _add(comments, "span", paper.comment, lang=source)
+        _add(comments, "span", paper.comment, lang=source, dir="auto")
     _add_translated_abstract(div, translated)
     _add(div, "p", paper.abstract, lang=source)
     _add_links(div, paper)
@@ -231,17 +244,39 @@ def author_text(author: Author) -> str:
 
 def _add_facts(div: etree._Element, paper: Paper) -> None:
     """arXiv:<id>v<n> · announce type · categories, then DOI, journal ref, licence if known."""
-    line = _add(div, "p", f"arXiv:{paper.arxiv_id}v{paper.version}", lang=UI_LANG)
-    announce = ANNOUNCE_TYPES.get(paper.announce_type, paper.announce_type)
-    _append_text(line, f"{_SEPARATOR}{announce}{_SEPARATOR}{', '.join(paper.categories)}")
+    line = _add(div, "p", f"arXiv:{paper.arxiv_id}v{paper.version}{_SEPARATOR}", lang=UI_LANG)
+    _add(line, "span", ANNOUNCE_TYPES.get(paper.announce_type, paper.announce_type), dir="auto")
+    _append_text(line, _SEPARATOR)
+    _add_isolated(line, paper.categories, ", ")
     if paper.doi:
         _append_text(line, f"{_SEPARATOR}DOI: ")
-        _add(line, "a", paper.doi, href=f"https://doi.org/{quote(paper.doi, safe='/')}")
+        _add(line, "a", paper.doi, href=f"https://doi.org/{quote(paper.doi, safe='/')}", dir="auto")
     if paper.journal_ref:
-        _append_text(line, f"{_SEPARATOR}Journal ref: {paper.journal_ref}")
+        _append_text(line, f"{_SEPARATOR}Journal ref: ")
+        _add(line, "span", paper.journal_ref, dir="auto")
     if paper.license:
         _append_text(line, f"{_SEPARATOR}Licence: ")
-        _add(line, "a", paper.license, href=paper.license)
+        if is_web_url(paper.license):
+            _add(line, "a", paper.license, href=paper.license, dir="auto")
+        else:
+            _add(line, "span", paper.license, dir="auto")
+
+
+def _add_isolated(parent: etree._Element, texts: Sequence[str], separator: str) -> None:
+    """Each text its own bidi isolate, so that a stray override stays inside it."""
+    for position, text in enumerate(texts):
+        if position:
+            _append_text(parent, separator)
+        _add(parent, "span", text, dir="auto")
+
+
+def is_web_url(url: str) -> bool:
+    """Whether a URL from arXiv may be a link: http(s) with a host, nothing a browser runs."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and url == url.strip()
 
 
 def _add_translated_abstract(div: etree._Element, translated: TranslatedPaper) -> None:
@@ -253,7 +288,8 @@ def _add_translated_abstract(div: etree._Element, translated: TranslatedPaper) -
         else:
             paragraph = _add(section, "p", lang=translated.source_lang)
             _add(paragraph, "span", UNTRANSLATED_MARKER, lang=UI_LANG)
-            _append_text(paragraph, f" {pair.source}")
+            _append_text(paragraph, " ")
+            _add(paragraph, "span", pair.source, dir="auto")
 
 
 def _add_links(div: etree._Element, paper: Paper) -> None:
@@ -276,10 +312,10 @@ def _add(
 ) -> etree._Element:
     """Append an XHTML element; its text and attributes are cleaned, so never markup."""
     element = etree.SubElement(
-        parent, f"{{{_XHTML}}}{tag}", {name: _clean(value) for name, value in attrib.items()}
+        parent, f"{{{_XHTML}}}{tag}", {name: clean_text(value) for name, value in attrib.items()}
     )
     if text is not None:
-        element.text = _clean(text)
+        element.text = clean_text(text)
     if lang:
         element.set(_XML_LANG, lang)
         element.set("lang", lang)
@@ -288,13 +324,14 @@ def _add(
 
 def _append_text(parent: etree._Element, text: str) -> None:
     """Append text after the last child (or inside, if none): lxml's mixed-content model."""
-    text = _clean(text)
+    text = clean_text(text)
     if len(parent):
         parent[-1].tail = (parent[-1].tail or "") + text
     else:
         parent.text = (parent.text or "") + text
 
 
-def _clean(text: str) -> str:
-    """Drop characters XML 1.0 cannot hold: one stray control character must not sink a feed."""
-    return _NOT_XML_CHAR.sub("", text)
+def clean_text(text: str) -> str:
+    """Text without the control characters XML forbids (one stray control character must
+    not sink a feed) or that carry no text (DEL, C1)."""
+    return _NOT_TEXT.sub("", text)

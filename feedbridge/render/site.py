@@ -1,10 +1,15 @@
 """The site next to the feeds: an index to subscribe from, one readable page per feed, OPML.
 
 Every page is built as lxml elements, so a title such as ``<script>`` is text, never
-markup. Pages stand alone (browsers are dropping XSLT, so no feed stylesheet is
-relied on) and make no request outside the site: one local stylesheet, no fonts,
-no scripts, and a Content-Security-Policy that would block anything else. The
-favicon is an empty ``data:`` URL so that browsers do not ask for ``/favicon.ico``.
+markup. arXiv's text is kept as it is, bidi controls included: titles and sentences
+are blocks of their own, and each author, announce type, category, DOI and journal
+ref inside a line is a ``<bdi>``, so that an override (U+202E) cannot reorder the
+words around it. Control characters are dropped as in the Atom feed (``clean_text``).
+No licence is shown, so a ``javascript:`` licence cannot become a link. Pages stand
+alone (browsers are dropping XSLT, so no feed stylesheet is relied on) and make no
+request outside the site: one local stylesheet, no fonts, no scripts, and a
+Content-Security-Policy that would block anything else. The favicon is an empty
+``data:`` URL so that browsers do not ask for ``/favicon.ico``.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from feedbridge import __version__
 from feedbridge.archive import Entry
 from feedbridge.atomicfile import write_atomic
 # The feed's own words for announce types and authors, so the page and the feed agree.
-from feedbridge.render.atom import ANNOUNCE_TYPES, UI_LANG, UNTRANSLATED_MARKER, author_text
+from feedbridge.render.atom import ANNOUNCE_TYPES, UI_LANG, UNTRANSLATED_MARKER, author_text, clean_text
 
 STYLESHEET = "style.css"
 INDEX = "index.html"
@@ -103,7 +108,7 @@ def _feed_card(feed: SiteFeed) -> etree._Element:
         _status_line(feed),
     )
     if feed.status == "failed":  # the other statuses' messages say what _STATUS_WORDS says
-        card.append(E.P(E.CLASS("status"), feed.message))
+        card.append(E.P(E.CLASS("status"), clean_text(feed.message)))
     if feed.published:
         card.append(E.P(_subscribe_link(feed), E.BR(), E.SPAN(E.CLASS("url"), feed.feed_url)))
     return card
@@ -140,21 +145,37 @@ def _paper(entry: Entry) -> etree._Element:
     article = E.ARTICLE(E.CLASS("paper"), id=f"arxiv-{paper.arxiv_id.replace('/', '-')}")
     title = " ".join(p.target for p in translated.title.sentences if p.translated)
     if title:
-        article.append(E.H2(title, lang=target))
-        article.append(E.P(E.CLASS("original-title"), paper.title, lang=source))
+        article.append(E.H2(clean_text(title), lang=target))
+        article.append(E.P(E.CLASS("original-title"), clean_text(paper.title), lang=source))
     else:
-        article.append(E.H2(paper.title, lang=source))
-    authors = ", ".join(author_text(author) for author in paper.authors)
-    article.append(E.P(E.CLASS("authors"), authors, lang=source))
+        article.append(E.H2(clean_text(paper.title), lang=source))
+    article.append(_isolated(E.P(E.CLASS("authors"), lang=source), [author_text(a) for a in paper.authors]))
     article.append(_facts(entry))
     article.append(E.OL(E.CLASS("abstract"), *[_sentence(p, source, target) for p in translated.abstract.sentences]))
     article.append(
         E.P(
             E.A("arXiv abstract page", href=paper.abs_url), _SEPARATOR, E.A("PDF", href=paper.pdf_url),
-            E.BR(), E.SPAN(E.CLASS("marker"), f"Machine translation: Argos Translate {translated.translator}"),
+            E.BR(), E.SPAN(E.CLASS("marker"), f"Machine translation: Argos Translate {clean_text(translated.translator)}"),
         )
     )
     return article
+
+
+def _isolated(parent: etree._Element, texts: Sequence[str], separator: str = ", ") -> etree._Element:
+    """Each text a <bdi> of its own inside parent, so that no override leaves it."""
+    for position, text in enumerate(texts):
+        if position:
+            _append_text(parent, separator)
+        parent.append(E.BDI(clean_text(text)))
+    return parent
+
+
+def _append_text(parent: etree._Element, text: str) -> None:
+    """Text after the last child (or inside, if none): lxml's mixed-content model."""
+    if len(parent):
+        parent[-1].tail = (parent[-1].tail or "") + text
+    else:
+        parent.text = (parent.text or "") + text
 
 
 def _facts(entry: Entry) -> etree._Element:
@@ -164,23 +185,24 @@ def _facts(entry: Entry) -> etree._Element:
     dates = f"announced {_day(entry.published)}"
     if _day(entry.updated) != _day(entry.published):
         dates += f", updated {_day(entry.updated)}"
-    line = E.P(
-        E.CLASS("facts"),
-        _SEPARATOR.join([f"arXiv:{paper.arxiv_id}v{paper.version}", announce, ", ".join(paper.categories), dates]),
-    )
+    line = E.P(E.CLASS("facts"), f"arXiv:{paper.arxiv_id}v{paper.version}{_SEPARATOR}", E.BDI(clean_text(announce)))
+    _append_text(line, _SEPARATOR)
+    _isolated(line, paper.categories)
+    _append_text(line, _SEPARATOR + dates)
     if paper.doi:
-        line.append(E.SPAN(_SEPARATOR + "DOI: ", E.A(paper.doi, href=f"https://doi.org/{quote(paper.doi, safe='/')}")))
+        doi = E.A(E.BDI(clean_text(paper.doi)), href=f"https://doi.org/{quote(clean_text(paper.doi), safe='/')}")
+        line.append(E.SPAN(_SEPARATOR + "DOI: ", doi))
     if paper.journal_ref:
-        line.append(E.SPAN(f"{_SEPARATOR}{paper.journal_ref}"))
+        line.append(E.SPAN(_SEPARATOR, E.BDI(clean_text(paper.journal_ref))))
     return line
 
 
 def _sentence(pair, source: str, target: str) -> etree._Element:
     """One abstract sentence: the translation, the original beneath it."""
-    original = E.P(E.CLASS("original"), pair.source, lang=source)
+    original = E.P(E.CLASS("original"), clean_text(pair.source), lang=source)
     if not pair.translated:
         return E.LI(E.P(E.SPAN(E.CLASS("marker"), UNTRANSLATED_MARKER, lang=UI_LANG)), original)
-    return E.LI(E.P(pair.target, lang=target), original)
+    return E.LI(E.P(clean_text(pair.target), lang=target), original)
 
 
 def _day(moment: datetime) -> str:
