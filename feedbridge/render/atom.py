@@ -13,9 +13,8 @@ arXiv's text is kept as it is, bidi controls included (U+202E, U+2066..U+2069 ar
 part of some names). So that such a control cannot reorder what stands around it,
 each piece of arXiv text inside a line of other text (an author, the announce type, a
 category, the DOI, journal ref, licence and comments, an untranslated sentence after
-its marker) is its
-own ``<span dir="auto">``, a bidi isolate; titles and abstracts are paragraphs of their
-own, which end any embedding. Text constructs (the entry title) cannot hold markup and
+its marker) is its own ``<span dir="auto">``, a bidi isolate; titles and abstracts are
+paragraphs of their own, which end any embedding. Text constructs (the entry title) cannot hold markup and
 stay as they are. Only an http(s) licence becomes a link: ``javascript:`` and the like
 are shown as text.
 
@@ -246,16 +245,16 @@ def _add_facts(div: etree._Element, paper: Paper) -> None:
     """arXiv:<id>v<n> · announce type · categories, then DOI, journal ref, licence if known."""
     line = _add(div, "p", f"arXiv:{paper.arxiv_id}v{paper.version}{_SEPARATOR}", lang=UI_LANG)
     _add(line, "span", ANNOUNCE_TYPES.get(paper.announce_type, paper.announce_type), dir="auto")
-    _append_text(line, _SEPARATOR)
+    append_text(line, _SEPARATOR)
     _add_isolated(line, paper.categories, ", ")
     if paper.doi:
-        _append_text(line, f"{_SEPARATOR}DOI: ")
+        append_text(line, f"{_SEPARATOR}DOI: ")
         _add(line, "a", paper.doi, href=f"https://doi.org/{quote(paper.doi, safe='/')}", dir="auto")
     if paper.journal_ref:
-        _append_text(line, f"{_SEPARATOR}Journal ref: ")
+        append_text(line, f"{_SEPARATOR}Journal ref: ")
         _add(line, "span", paper.journal_ref, dir="auto")
     if paper.license:
-        _append_text(line, f"{_SEPARATOR}Licence: ")
+        append_text(line, f"{_SEPARATOR}Licence: ")
         if is_web_url(paper.license):
             _add(line, "a", paper.license, href=paper.license, dir="auto")
         else:
@@ -266,7 +265,7 @@ def _add_isolated(parent: etree._Element, texts: Sequence[str], separator: str) 
     """Each text its own bidi isolate, so that a stray override stays inside it."""
     for position, text in enumerate(texts):
         if position:
-            _append_text(parent, separator)
+            append_text(parent, separator)
         _add(parent, "span", text, dir="auto")
 
 
@@ -288,7 +287,7 @@ def _add_translated_abstract(div: etree._Element, translated: TranslatedPaper) -
         else:
             paragraph = _add(section, "p", lang=translated.source_lang)
             _add(paragraph, "span", UNTRANSLATED_MARKER, lang=UI_LANG)
-            _append_text(paragraph, " ")
+            append_text(paragraph, " ")
             _add(paragraph, "span", pair.source, dir="auto")
 
 
@@ -298,7 +297,7 @@ def _add_links(div: etree._Element, paper: Paper) -> None:
     _add(line, "a", "arXiv abstract page", href=paper.abs_url)
     for label, href in (("PDF", paper.pdf_url), ("HTML", paper.html_url), ("Code", paper.code_url)):
         if href:
-            _append_text(line, _SEPARATOR)
+            append_text(line, _SEPARATOR)
             _add(line, "a", label, href=href)
 
 
@@ -322,7 +321,7 @@ def _add(
     return element
 
 
-def _append_text(parent: etree._Element, text: str) -> None:
+def append_text(parent: etree._Element, text: str) -> None:
     """Append text after the last child (or inside, if none): lxml's mixed-content model."""
     text = clean_text(text)
     if len(parent):

@@ -28,8 +28,10 @@ from lxml.html import tostring
 from feedbridge import __version__
 from feedbridge.archive import Entry
 from feedbridge.atomicfile import write_atomic
-# The feed's own words for announce types and authors, so the page and the feed agree.
-from feedbridge.render.atom import ANNOUNCE_TYPES, UI_LANG, UNTRANSLATED_MARKER, author_text, clean_text
+# The feed's own words for announce types and authors, and its text rules, so page and feed agree.
+from feedbridge.render.atom import (
+    ANNOUNCE_TYPES, UI_LANG, UNTRANSLATED_MARKER, append_text, author_text, clean_text,
+)
 
 STYLESHEET = "style.css"
 INDEX = "index.html"
@@ -165,17 +167,9 @@ def _isolated(parent: etree._Element, texts: Sequence[str], separator: str = ", 
     """Each text a <bdi> of its own inside parent, so that no override leaves it."""
     for position, text in enumerate(texts):
         if position:
-            _append_text(parent, separator)
+            append_text(parent, separator)
         parent.append(E.BDI(clean_text(text)))
     return parent
-
-
-def _append_text(parent: etree._Element, text: str) -> None:
-    """Text after the last child (or inside, if none): lxml's mixed-content model."""
-    if len(parent):
-        parent[-1].tail = (parent[-1].tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text
 
 
 def _facts(entry: Entry) -> etree._Element:
@@ -186,9 +180,9 @@ def _facts(entry: Entry) -> etree._Element:
     if _day(entry.updated) != _day(entry.published):
         dates += f", updated {_day(entry.updated)}"
     line = E.P(E.CLASS("facts"), f"arXiv:{paper.arxiv_id}v{paper.version}{_SEPARATOR}", E.BDI(clean_text(announce)))
-    _append_text(line, _SEPARATOR)
+    append_text(line, _SEPARATOR)
     _isolated(line, paper.categories)
-    _append_text(line, _SEPARATOR + dates)
+    append_text(line, _SEPARATOR + dates)
     if paper.doi:
         doi = E.A(E.BDI(clean_text(paper.doi)), href=f"https://doi.org/{quote(clean_text(paper.doi), safe='/')}")
         line.append(E.SPAN(_SEPARATOR + "DOI: ", doi))
