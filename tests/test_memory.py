@@ -134,3 +134,42 @@ def test_read_only_memory_reads_without_creating_or_touching_anything(path):
     path.write_bytes(b"not a database" * 100)
     with TranslationMemory(path, read_only=True) as broken:
         assert broken.lookup(PACKAGE, SETTINGS, ["A."]) == {}
+
+
+REFUSING_DISK = """
+import resource, signal, sys
+from pathlib import Path
+from feedbridge.translate.memory import TranslationMemory
+
+path = Path(sys.argv[1])
+memory = TranslationMemory(path, warn=lambda line: print("warning:", line))
+files = [path, path.with_name(path.name + "-wal")]
+limit = max(f.stat().st_size for f in files if f.exists()) + 8192
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a failing write(), not a killed process
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+memory.store("p", "s", {f"sentence {i} " + "x" * 1000: "t" for i in range(1000)})
+print("after:", memory.lookup("p", "s", ["Kept."]))
+memory.close()
+"""
+
+
+def test_a_disk_that_refuses_a_write_turns_the_memory_off_and_keeps_its_file(path):
+    """The kernel refuses the store's growth (RLIMIT_FSIZE): one warning, the run goes on
+    without the memory, and the file, with what it held, is neither lost nor moved aside."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    with TranslationMemory(path) as memory:
+        memory.store("p", "s", {"Kept.": "保存。"})
+    root = Path(__file__).resolve().parents[1]
+    process = subprocess.run([sys.executable, "-c", REFUSING_DISK, str(path)], capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": str(root)}, timeout=60)
+    assert process.returncode == 0, process.stderr
+    warnings = [line for line in process.stdout.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "translation memory unavailable" in warnings[0], process.stdout
+    assert "after: {}" in process.stdout  # off for the rest of the run
+    assert [p.name for p in path.parent.iterdir() if "corrupt" in p.name] == []
+    with TranslationMemory(path) as memory:
+        assert memory.lookup("p", "s", ["Kept."]) == {"Kept.": "保存。"}

@@ -109,12 +109,12 @@ class TranslationMemory:
 
     def lookup(self, package: str, settings: str, sources: Iterable[str]) -> dict[str, str | None]:
         """The stored results among ``sources``, and their last-use day set to today."""
+        if self._db is None:
+            return {}
         sources = list(dict.fromkeys(sources))
         found: dict[str, str | None] = {}
         try:
             for start in range(0, len(sources), _CHUNK):
-                if self._db is None:
-                    return {}
                 chunk = sources[start : start + _CHUNK]
                 rows = self._db.execute(
                     f"SELECT source, target FROM memory WHERE package = ? AND settings = ? "
