@@ -20,18 +20,15 @@ as the site.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
-from email.utils import format_datetime
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from conftest import EMPTY_PHYSICS, QUANT_PH
 from feedbridge import archive
 from feedbridge.archive import Batch, FeedArchive, HistoryReader, Window
 from feedbridge.arxiv import parse_feed
@@ -40,11 +37,11 @@ from feedbridge.errors import ConfigError, ExitCode, FeedbridgeError
 from feedbridge.fetch import Fetcher, FetchSettings
 from feedbridge.translate import SentencePair, TranslatedPaper, Translation
 from feedbridge.translate.segment import join_lines
-from test_build import ATOM, assert_valid_atom, build
-
-NEW_YORK = timezone(timedelta(hours=-4))
-ARXIV_NS = "{http://arxiv.org/schemas/atom}"
-ADDED_SENTENCE = "We also report a new bound."
+from support.builds import build
+from support.checks import ATOM, assert_valid_atom
+from support.config import write_config
+from support.feeds import ADDED_SENTENCE, TOPIC, as_version, day_document, items
+from support.paths import EMPTY_PHYSICS, QUANT_PH
 
 
 # --- unit rules -------------------------------------------------------------------
@@ -250,58 +247,21 @@ def test_history_prefers_the_newer_of_site_and_local_folder(tmp_path, http_serve
 # --- five days of runs ------------------------------------------------------------
 
 
-def _items() -> dict[str, list[etree._Element]]:
-    groups: dict[str, list[etree._Element]] = {}
-    for item in etree.parse(str(QUANT_PH)).getroot().iter("item"):
-        groups.setdefault(item.findtext(f"{ARXIV_NS}announce_type"), []).append(item)
-    return groups
-
-
-def _as(item: etree._Element, version: int, announce_type: str, added: str = "") -> etree._Element:
-    """The item as another version and announce type, optionally with a sentence added."""
-    item = copy.deepcopy(item)
-    guid = item.find("guid")
-    guid.text = re.sub(r"v\d+$", f"v{version}", guid.text)
-    description = item.find("description")
-    description.text = re.sub(r"v\d+ Announce Type: \S+", f"v{version} Announce Type: {announce_type}", description.text)
-    description.text += f" {added}" if added else ""
-    item.find(f"{ARXIV_NS}announce_type").text = announce_type
-    return item
-
-
-def _day_document(day: date, items: list[etree._Element]) -> bytes:
-    """The real quant-ph channel announcing ``items`` on ``day``."""
-    root = etree.parse(str(QUANT_PH)).getroot()
-    channel = root.find("channel")
-    for item in channel.findall("item"):
-        channel.remove(item)
-    stamp = format_datetime(datetime(day.year, day.month, day.day, tzinfo=NEW_YORK))
-    channel.find("pubDate").text = stamp
-    for item in items:
-        item = copy.deepcopy(item)
-        item.find("pubDate").text = stamp
-        channel.append(item)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-
-
 def five_days() -> list[bytes]:
-    items = _items()
-    new, cross, replaced = items["new"], items["cross"], items["replace"]
-    day2 = _day_document(
+    groups = items()
+    new, cross, replaced = groups["new"], groups["cross"], groups["replace"]
+    day2 = day_document(
         date(2025, 4, 29),
-        new[20:40] + cross[5:10] + items["replace-cross"]
-        + [new[2], _as(new[0], 2, "replace"), _as(new[1], 2, "replace", ADDED_SENTENCE)],
+        new[20:40] + cross[5:10] + groups["replace-cross"]
+        + [new[2], as_version(new[0], 2, "replace"), as_version(new[1], 2, "replace", ADDED_SENTENCE)],
     )
     return [
-        _day_document(date(2025, 4, 28), new[:20] + cross[:5] + replaced[:11]),
+        day_document(date(2025, 4, 28), new[:20] + cross[:5] + replaced[:11]),
         day2,
         EMPTY_PHYSICS.read_bytes(),  # Wed 30 Apr: a holiday
         day2,  # Thu 1 May: arXiv serves Tuesday's batch again
-        _day_document(date(2025, 5, 2), [_as(i, 1, "new") for i in replaced[11:22]]),
+        day_document(date(2025, 5, 2), [as_version(i, 1, "new") for i in replaced[11:22]]),
     ]
-
-
-TOPIC = "  - {name: entanglement.ja, title: Entanglement, categories: [quant-ph], include: [entanglement, '/\\bBell\\b/']}\n"
 
 
 class Site:
@@ -346,14 +306,8 @@ def entries_of(path: Path) -> dict[str, etree._Element]:
 
 def test_five_days_of_runs_from_the_published_site_alone(tmp_path, http_server, installed_model, engine_calls):
     site = Site(http_server)
-    config = tmp_path / "feeds.yaml"
-    config.write_text(
-        f"site: {{base_url: '{site.url}', output_dir: out}}\n"
-        "arxiv: {contact: tests@example.org, min_interval: 0, retries: 0, timeout: 5}\n"
-        "translation: {beam_size: 1}\nwindow: {days: 2}\nfeeds: [quant-ph]\n"
-        f"topics:\n{TOPIC}"
-    )
-    items = _items()
+    config = write_config(tmp_path, feeds=["quant-ph"], topics=[TOPIC], base_url=site.url, window_days=2)
+    groups = items()
     days = []
     for number, document in enumerate(five_days(), start=1):
         saved = tmp_path / f"saved{number}"
@@ -367,7 +321,7 @@ def test_five_days_of_runs_from_the_published_site_alone(tmp_path, http_server, 
         days.append((result, status, out, entries_of(out / "quant-ph.ja.xml"), entries_of(out / "entanglement.ja.xml")))
         site.publish(out)
 
-    ids = lambda group, part: {i.findtext("link").rsplit("/", 1)[1] for i in items[group][part]}  # noqa: E731
+    ids = lambda group, part: {i.findtext("link").rsplit("/", 1)[1] for i in groups[group][part]}  # noqa: E731
     (r1, s1, out1, feed1, topic1), (r2, s2, out2, feed2, topic2), (r3, s3, out3, _, _), (r4, s4, out4, _, _), (r5, s5, _, feed5, topic5) = days
 
     # Day 1: a clean start, said so; new and cross-listed papers in, unknown replacements out.
@@ -381,7 +335,7 @@ def test_five_days_of_runs_from_the_published_site_alone(tmp_path, http_server, 
     assert s2["quant-ph.ja"]["history"] == f"read from {site.url}archive/quant-ph.ja.json"
     assert set(feed2) == set(feed1) | ids("new", slice(20, 40)) | ids("cross", slice(5, 10))
     assert (s2["quant-ph.ja"]["added"], s2["quant-ph.ja"]["updated"]) == (25, 2)
-    for paper in (items["new"][0], items["new"][1]):
+    for paper in (groups["new"][0], groups["new"][1]):
         arxiv_id = paper.findtext("link").rsplit("/", 1)[1]
         before, after = feed1[arxiv_id], feed2[arxiv_id]
         assert after.findtext(f"{ATOM}id") == before.findtext(f"{ATOM}id")
@@ -407,8 +361,8 @@ def test_five_days_of_runs_from_the_published_site_alone(tmp_path, http_server, 
 
     # Day 5: fresh papers; with a two-day window, day 1's papers age out unless updated on day 2.
     assert r5.exit_code == 0, r5.output
-    fresh = {i.findtext("link").rsplit("/", 1)[1] for i in items["replace"][11:22]}
-    aged = set(feed1) - {i.findtext("link").rsplit("/", 1)[1] for i in items["new"][:2]}
+    fresh = {i.findtext("link").rsplit("/", 1)[1] for i in groups["replace"][11:22]}
+    aged = set(feed1) - {i.findtext("link").rsplit("/", 1)[1] for i in groups["new"][:2]}
     assert set(feed5) == (set(feed2) - aged) | fresh
     assert s5["quant-ph.ja"]["entries"] == 50 - len(aged) + len(fresh)
     updated = [e.findtext(f"{ATOM}updated") for e in feed5.values()]

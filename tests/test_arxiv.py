@@ -15,14 +15,8 @@ from lxml import etree
 
 from feedbridge.arxiv import ArxivFeed, Author, code_link, parse_feed
 from feedbridge.errors import FeedError
-
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "arxiv"
-QUANT_PH = FIXTURES / "arxiv_rss2_quant-ph_2025-04-28.xml"
-EMPTY_PHYSICS = FIXTURES / "arxiv_rss2_physics_2025-12-31_EMPTY_holiday_index-excerpt.xml"
-LEGACY_HEP_EX = FIXTURES / "arxiv_legacy_rss1.0_rdf_hep-ex_2018-05-23_trimmed3items.xml"
-API_SEARCH = FIXTURES / "arxiv_api_atom_2026_search_all_testing_100entries.xml"
-API_ZERO = FIXTURES / "arxiv_api_atom_2026_zero_results_id_0000.0000.xml"
-API_ERROR = FIXTURES / "arxiv_api_atom_2026_error_http400_id_abc.xml"
+from support.feeds import joined, rss2, rss2_item
+from support.paths import API_ERROR, API_SEARCH, API_ZERO, EMPTY_PHYSICS, FIXTURES, LEGACY_HEP_EX, QUANT_PH
 
 NEW_YORK_EDT = timezone(timedelta(hours=-4))
 NEW_YORK_EST = timezone(timedelta(hours=-5))
@@ -40,40 +34,6 @@ def quant_ph() -> ArxivFeed:
 
 def by_id(feed: ArxivFeed) -> dict:
     return {paper.arxiv_id: paper for paper in feed.papers}
-
-
-def joined(text: str) -> str:
-    """The whitespace rule the parser promises: XML whitespace runs become one space."""
-    return re.sub(r"[ \t\r\n]+", " ", text).strip(" ")
-
-
-def rss2(items: str, title: str = "quant-ph updates on arXiv.org") -> bytes:
-    return f"""<?xml version='1.0' encoding='UTF-8'?>
-<rss xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns:dc="http://purl.org/dc/elements/1.1/" version="2.0">
-  <channel>
-    <title>{title}</title>
-    <link>http://rss.arxiv.org/rss/quant-ph</link>
-    <description>quant-ph updates on the arXiv.org e-print archive.</description>
-    <pubDate>Mon, 28 Apr 2025 00:00:00 -0400</pubDate>
-    {items}
-  </channel>
-</rss>""".encode()
-
-
-def rss2_item(arxiv_id: str, abstract: str = "An abstract.", title: str = "A title",
-              guid: bool = True, extra: str = "") -> str:
-    guid_element = f'<guid isPermaLink="false">oai:arXiv.org:{arxiv_id}</guid>' if guid else ""
-    return f"""<item>
-      <title>{title}</title>
-      <description>arXiv:{arxiv_id} Announce Type: new 
-Abstract: {abstract}</description>
-      {guid_element}
-      <category>quant-ph</category>
-      <pubDate>Mon, 28 Apr 2025 00:00:00 -0400</pubDate>
-      <arxiv:announce_type>new</arxiv:announce_type>
-      <dc:creator>Ada Lovelace</dc:creator>
-      {extra}
-    </item>"""
 
 
 # --- RSS 2.0: the real quant-ph day --------------------------------------------

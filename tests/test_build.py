@@ -2,22 +2,21 @@
 
 import json
 import shutil
-from datetime import datetime
 from pathlib import Path
 
-import feedparser
 import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from conftest import ATOM_RNG, EMPTY_PHYSICS, LEGACY_HEP_EX, QUANT_PH
 from feedbridge import __version__
 from feedbridge.arxiv import parse_feed
 from feedbridge.cli import cli
 from feedbridge.errors import ExitCode
+from support.builds import build
+from support.checks import ATOM, XHTML, assert_valid_atom
+from support.config import BASE_URL, write_config
+from support.paths import API_SEARCH, EMPTY_PHYSICS, LEGACY_HEP_EX, QUANT_PH
 
-ATOM = "{http://www.w3.org/2005/Atom}"
-XHTML = "{http://www.w3.org/1999/xhtml}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SOURCES = {"quant-ph": QUANT_PH, "physics": EMPTY_PHYSICS, "hep-ex": LEGACY_HEP_EX}
 ERROR_CHANNEL = b"""<?xml version='1.0' encoding='UTF-8'?>
@@ -26,26 +25,8 @@ ERROR_CHANNEL = b"""<?xml version='1.0' encoding='UTF-8'?>
 <description>Feed error for query: cs.XX</description></channel></rss>"""
 
 
-# Nothing listens on port 9: the previous site cannot be read, and says so at once.
-BASE_URL = "http://127.0.0.1:9/fb/"
 # Default policies: new papers and cross-lists come in, replacements only update entries.
 LISTED = ("new", "cross")
-
-
-def write_config(tmp_path, feed_url="http://127.0.0.1:9/rss/{category}", categories=tuple(SOURCES),
-                 base_url=BASE_URL, extra="", api_url="http://127.0.0.1:9/api/query"):
-    """A config for the tests; a category may be a YAML mapping with per-feed options."""
-    feeds = "".join(f"  - {c}\n" for c in categories)
-    path = tmp_path / "feeds.yaml"
-    path.write_text(
-        f"site: {{base_url: '{base_url}', output_dir: out}}\n"
-        f"arxiv: {{contact: 'tests@example.org', feed_url: '{feed_url}', min_interval: 0, retries: 0, timeout: 5,"
-        f" api_url: '{api_url}'}}\n"
-        "translation: {beam_size: 1}\n"
-        f"{extra}"
-        f"feeds:\n{feeds}"
-    )
-    return path
 
 
 @pytest.fixture
@@ -57,45 +38,12 @@ def saved_feeds(tmp_path):
     return folder
 
 
-def build(*args):
-    return CliRunner().invoke(cli, ["build", *map(str, args)])
-
-
-def assert_valid_atom(path: Path):
-    """RFC 4287's grammar, the rules RELAX NG cannot say, and a real parser's reading."""
-    document = etree.parse(str(path))
-    schema = etree.RelaxNG(etree.parse(str(ATOM_RNG)))
-    assert schema.validate(document), schema.error_log
-    assert_rfc4287_rules(document.getroot())
-    parsed = feedparser.parse(path.read_bytes())
-    assert parsed.bozo == 0, parsed.get("bozo_exception")
-    assert len(parsed.entries) == len(document.getroot().findall(f"{ATOM}entry"))
-    return document, parsed
-
-
-def assert_rfc4287_rules(feed):
-    """RFC 4287 4.1.1 and 4.1.2 beyond the schema: authors, alternate links, content, unique ids."""
-    assert feed.find(f"{ATOM}link[@rel='self']") is not None
-    entries = feed.findall(f"{ATOM}entry")
-    for element in [feed, *entries]:
-        alternates = [(link.get("type"), link.get("hreflang")) for link in element.findall(f"{ATOM}link[@rel='alternate']")]
-        assert len(alternates) == len(set(alternates)), f"two alternate links share a type and language: {alternates}"
-    feed_has_author = feed.find(f"{ATOM}author") is not None
-    ids = [entry.findtext(f"{ATOM}id") for entry in entries]
-    assert len(ids) == len(set(ids)), "an entry id appears twice"
-    for entry in entries:
-        assert feed_has_author or entry.find(f"{ATOM}author") is not None
-        assert entry.find(f"{ATOM}content") is not None or entry.find(f"{ATOM}link[@rel='alternate']") is not None
-        published, updated = (datetime.fromisoformat(entry.findtext(f"{ATOM}{tag}")) for tag in ("published", "updated"))
-        assert published <= updated
-
-
 def text_of(element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
 def test_build_from_saved_feeds_offline(tmp_path, saved_feeds, installed_model):
-    result = build("--config", write_config(tmp_path), "--from-dir", saved_feeds, "--offline")
+    result = build("--config", write_config(tmp_path, feeds=SOURCES), "--from-dir", saved_feeds, "--offline")
     assert result.exit_code == 0, result.output
     out = tmp_path / "out"
     assert sorted(p.name for p in out.glob("*.xml")) == ["hep-ex.ja.xml", "physics.ja.xml", "quant-ph.ja.xml"]
@@ -138,8 +86,8 @@ def check_entry(entry, paper):
 
 
 def test_every_quant_ph_title_and_abstract_survives_in_the_original_part(tmp_path, saved_feeds, installed_model):
-    every_type = ["{category: quant-ph, replace: include, replace-cross: include}"]
-    config = write_config(tmp_path, categories=every_type)
+    every_type = [{"category": "quant-ph", "replace": "include", "replace-cross": "include"}]
+    config = write_config(tmp_path, feeds=every_type)
     assert build("--config", config, "--from-dir", saved_feeds, "--offline").exit_code == 0
     raw = etree.parse(str(QUANT_PH))
     items = raw.findall("channel/item")
@@ -160,7 +108,7 @@ def test_every_quant_ph_title_and_abstract_survives_in_the_original_part(tmp_pat
 
 
 def test_same_input_same_bytes(tmp_path, saved_feeds, installed_model):
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, feeds=SOURCES)
     assert build("--config", config, "--from-dir", saved_feeds, "--offline").exit_code == 0
     first = {p.relative_to(tmp_path / "out"): p.read_bytes() for p in (tmp_path / "out").rglob("*.*")}
     shutil.rmtree(tmp_path / "out")
@@ -172,11 +120,11 @@ def test_same_input_same_bytes(tmp_path, saved_feeds, installed_model):
 def test_build_over_http_from_loopback(tmp_path, http_server, installed_model):
     for category, fixture in SOURCES.items():
         http_server.serve(f"/rss/{category}", fixture.read_bytes())
-    config = write_config(tmp_path, feed_url=f"{http_server.url}/rss/{{category}}")
+    config = write_config(tmp_path, feeds=SOURCES, feed_url=f"{http_server.url}/rss/{{category}}")
     result = build("--config", config, "--offline")
     assert result.exit_code == 0, result.output
-    assert [path for path, _ in http_server.requests] == ["/rss/quant-ph", "/rss/physics", "/rss/hep-ex"]
-    agent = http_server.requests[0][1]["User-Agent"]
+    assert http_server.paths == ["/rss/quant-ph", "/rss/physics", "/rss/hep-ex"]
+    agent = http_server.header(0, "User-Agent")
     assert f"feedbridge/{__version__}" in agent and "tests@example.org" in agent
     assert_valid_atom(tmp_path / "out/quant-ph.ja.xml")
 
@@ -187,7 +135,7 @@ def test_unknown_category_fails_alone_and_leaves_its_old_file(tmp_path, http_ser
     (tmp_path / "out").mkdir()
     old = tmp_path / "out/cs.XX.ja.xml"
     old.write_bytes(b"<feed>previously published</feed>")
-    config = write_config(tmp_path, feed_url=f"{http_server.url}/rss/{{category}}", categories=["quant-ph", "cs.XX"])
+    config = write_config(tmp_path, feeds=["quant-ph", "cs.XX"], feed_url=f"{http_server.url}/rss/{{category}}")
 
     result = build("--config", config, "--offline")
 
@@ -202,7 +150,7 @@ def test_unreachable_server_fails_the_run_and_touches_nothing(tmp_path, installe
     (tmp_path / "out").mkdir()
     old = tmp_path / "out/quant-ph.ja.xml"
     old.write_bytes(b"old")
-    result = build("--config", write_config(tmp_path, categories=["quant-ph"]), "--offline")
+    result = build("--config", write_config(tmp_path, feeds=["quant-ph"]), "--offline")
     assert result.exit_code == ExitCode.FAILED
     assert "127.0.0.1:9" in result.output
     assert old.read_bytes() == b"old"
@@ -210,7 +158,7 @@ def test_unreachable_server_fails_the_run_and_touches_nothing(tmp_path, installe
 
 def test_missing_model_offline_says_which_command_fixes_it(tmp_path, saved_feeds):
     (tmp_path / "out").mkdir()
-    result = build("--config", write_config(tmp_path), "--from-dir", saved_feeds, "--offline")
+    result = build("--config", write_config(tmp_path, feeds=SOURCES), "--from-dir", saved_feeds, "--offline")
     assert result.exit_code == ExitCode.MODEL
     assert result.output.strip().count("\n") == 0
     assert "feedbridge models install en ja" in result.output
@@ -226,7 +174,7 @@ def test_config_error_exit_code_and_one_line(tmp_path, saved_feeds):
 
 
 def test_empty_batch_keeps_the_published_feed(tmp_path, saved_feeds, installed_model):
-    config = write_config(tmp_path, categories=["physics"])
+    config = write_config(tmp_path, feeds=["physics"])
     (tmp_path / "out").mkdir()
     published = tmp_path / "out/physics.ja.xml"
     published.write_bytes(b"<good/>")
@@ -243,7 +191,7 @@ def test_a_feed_that_does_not_read_back_is_not_published(tmp_path, saved_feeds, 
     published = tmp_path / "out/quant-ph.ja.xml"
     published.write_bytes(b"<good/>")
     monkeypatch.setattr(feedbridge.build, "render_atom", lambda *args: b"<feed><broken")
-    result = build("--config", write_config(tmp_path, categories=["quant-ph"]), "--from-dir", saved_feeds, "--offline")
+    result = build("--config", write_config(tmp_path, feeds=["quant-ph"]), "--from-dir", saved_feeds, "--offline")
     assert result.exit_code == ExitCode.FAILED
     assert "does not read back cleanly" in result.output
     assert published.read_bytes() == b"<good/>"
@@ -260,14 +208,14 @@ def test_build_installs_a_missing_package_from_the_index(tmp_path, saved_feeds, 
     http_server.serve("/m.argosmodel", tiny_argosmodel.read_bytes(), content_type="application/zip")
     http_server.serve("/index.json", json.dumps([index_entry(metadata, f"{http_server.url}/m.argosmodel")]).encode())
     monkeypatch.setenv("ARGOS_PACKAGE_INDEX", http_server.url + "/")
-    result = build("--config", write_config(tmp_path, categories=["quant-ph"]), "--from-dir", saved_feeds)
+    result = build("--config", write_config(tmp_path, feeds=["quant-ph"]), "--from-dir", saved_feeds)
     assert result.exit_code == 0, result.output
     assert "installing the en->ja translation package" in result.output
     assert (tmp_path / "argos-packages").is_dir() and (tmp_path / "out/quant-ph.ja.xml").is_file()
 
 
 def test_only_rebuilds_one_feed_and_republishes_the_others_as_they_were(tmp_path, saved_feeds, installed_model):
-    config = write_config(tmp_path, categories=["quant-ph", "hep-ex"])
+    config = write_config(tmp_path, feeds=["quant-ph", "hep-ex"])
     assert build("--config", config, "--from-dir", saved_feeds, "--offline").exit_code == 0
     before = (tmp_path / "out/hep-ex.ja.xml").read_bytes()
     (tmp_path / "out/hep-ex.ja.xml").unlink()  # as on a fresh runner: it must come back from its archive
@@ -283,7 +231,7 @@ def test_only_rebuilds_one_feed_and_republishes_the_others_as_they_were(tmp_path
 
 
 def test_strict_turns_a_stale_feed_into_a_failed_run(tmp_path, saved_feeds, installed_model):
-    config = write_config(tmp_path, categories=["quant-ph", "physics"])
+    config = write_config(tmp_path, feeds=["quant-ph", "physics"])
     assert build("--config", config, "--from-dir", saved_feeds, "--offline").exit_code == 0
     assert build("--config", config, "--from-dir", saved_feeds, "--offline").exit_code == 0  # stale: reported
     result = build("--config", config, "--from-dir", saved_feeds, "--offline", "--strict")
@@ -292,9 +240,6 @@ def test_strict_turns_a_stale_feed_into_a_failed_run(tmp_path, saved_feeds, inst
 
 
 # --- enrichment from the arXiv API ----------------------------------------------------
-
-API_SEARCH = QUANT_PH.parent / "arxiv_api_atom_2026_search_all_testing_100entries.xml"
-
 
 def api_answer_for(paper) -> tuple[bytes, str]:
     """The API fixture's first entry, re-addressed to ``paper``: the API's answer for it,
@@ -322,13 +267,13 @@ def test_build_enriches_new_papers_through_the_api_after_fetching(tmp_path, http
     http_server.serve("/rss/quant-ph", QUANT_PH.read_bytes())
     answer, comment = api_answer_for(papers[0])
     http_server.serve(query_url(api, [p.arxiv_id for p in papers])[len(http_server.url):], answer)
-    config = write_config(tmp_path, feed_url=f"{http_server.url}/rss/{{category}}", categories=["quant-ph"],
+    config = write_config(tmp_path, feeds=["quant-ph"], feed_url=f"{http_server.url}/rss/{{category}}",
                           api_url=api)
 
     result = build("--config", config)
 
     assert result.exit_code == 0, result.output
-    assert [path.split("?")[0] for path, _ in http_server.requests] == ["/rss/quant-ph", "/api/query"]
+    assert [path.split("?")[0] for path in http_server.paths] == ["/rss/quant-ph", "/api/query"]
     assert f"arXiv API: 0 papers from the cache, {len(papers)} asked ({len(papers) - 1} unknown" in result.output
     entries = etree.parse(str(tmp_path / "out/quant-ph.ja.xml")).getroot().findall(f"{ATOM}entry")
     assert f"Comments: {' '.join(comment.split())}" in text_of(entries[0].find(f"{ATOM}content"))
@@ -337,7 +282,7 @@ def test_build_enriches_new_papers_through_the_api_after_fetching(tmp_path, http
 
 def test_an_api_failure_is_a_warning_and_the_feed_still_goes_out(tmp_path, http_server, installed_model):
     http_server.serve("/rss/quant-ph", QUANT_PH.read_bytes())  # the API's path is not served: 404
-    config = write_config(tmp_path, feed_url=f"{http_server.url}/rss/{{category}}", categories=["quant-ph"],
+    config = write_config(tmp_path, feeds=["quant-ph"], feed_url=f"{http_server.url}/rss/{{category}}",
                           api_url=http_server.url + "/api/query")
 
     result = build("--config", config)
@@ -353,18 +298,17 @@ def test_an_api_failure_is_a_warning_and_the_feed_still_goes_out(tmp_path, http_
 @pytest.mark.parametrize("flag", ["--offline", "--from-dir"])
 def test_offline_or_saved_feeds_never_ask_the_api(tmp_path, http_server, saved_feeds, installed_model, flag):
     http_server.serve("/rss/quant-ph", QUANT_PH.read_bytes())
-    config = write_config(tmp_path, feed_url=f"{http_server.url}/rss/{{category}}", categories=["quant-ph"],
+    config = write_config(tmp_path, feeds=["quant-ph"], feed_url=f"{http_server.url}/rss/{{category}}",
                           api_url=http_server.url + "/api/query")
     args = ["--offline"] if flag == "--offline" else ["--from-dir", saved_feeds]
     result = build("--config", config, *args)
     assert result.exit_code == 0, result.output
-    assert not any(path.startswith("/api/") for path, _ in http_server.requests)
+    assert not any(path.startswith("/api/") for path in http_server.paths)
     assert "the API was not asked (--offline or --from-dir)" in result.output
 
 
 def test_enrich_false_skips_the_api_step(tmp_path, saved_feeds, installed_model):
-    config = write_config(tmp_path, categories=["quant-ph"])
-    config.write_text(config.read_text().replace("timeout: 5,", "timeout: 5, enrich: false,"))
+    config = write_config(tmp_path, feeds=["quant-ph"], enrich=False)
     result = build("--config", config, "--from-dir", saved_feeds, "--offline")
     assert result.exit_code == 0, result.output
     assert "arXiv API" not in result.output
@@ -377,7 +321,8 @@ FEED_KEYS = {"name", "status", "new", "updated", "kept", "failed", "entries", "s
 
 def test_json_summary_has_a_stable_schema(tmp_path, saved_feeds, installed_model):
     result = CliRunner().invoke(
-        cli, ["build", "--config", str(write_config(tmp_path)), "--from-dir", str(saved_feeds), "--offline", "--json"]
+        cli, ["build", "--config", str(write_config(tmp_path, feeds=SOURCES)), "--from-dir", str(saved_feeds),
+              "--offline", "--json"]
     )
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)  # stdout holds the JSON and nothing else
@@ -396,7 +341,7 @@ def test_json_summary_has_a_stable_schema(tmp_path, saved_feeds, installed_model
 
 
 def test_summary_lines_count_new_kept_and_sentences_from_the_memory(tmp_path, saved_feeds, installed_model):
-    config = write_config(tmp_path, categories=["quant-ph"])
+    config = write_config(tmp_path, feeds=["quant-ph"])
     first = json.loads(CliRunner().invoke(
         cli, ["build", "--config", str(config), "--from-dir", str(saved_feeds), "--offline", "--json"]).stdout)
     shutil.rmtree(tmp_path / "out")  # no history: every paper is new again, every sentence is remembered
@@ -409,7 +354,7 @@ def test_summary_lines_count_new_kept_and_sentences_from_the_memory(tmp_path, sa
 
 
 def test_quiet_prints_only_errors_and_verbose_adds_details(tmp_path, saved_feeds, installed_model):
-    config = write_config(tmp_path, categories=["quant-ph"])
+    config = write_config(tmp_path, feeds=["quant-ph"])
     quiet = CliRunner().invoke(cli, ["-q", "build", "--config", str(config), "--from-dir", str(saved_feeds), "--offline"])
     assert (quiet.exit_code, quiet.output) == (0, "")
     verbose = CliRunner().invoke(cli, ["-v", "build", "--config", str(config), "--from-dir", str(saved_feeds), "--offline"])
@@ -434,7 +379,7 @@ def dry_run(config, *args):
 
 
 def test_dry_run_writes_nothing_and_counts_what_the_build_then_does(tmp_path, saved_feeds, installed_model):
-    config = write_config(tmp_path, categories=["quant-ph", "hep-ex"])
+    config = write_config(tmp_path, feeds=["quant-ph", "hep-ex"])
     before = tree(tmp_path)
     planned = dry_run(config, "--from-dir", saved_feeds, "--offline")
     assert tree(tmp_path) == before
@@ -463,13 +408,13 @@ def test_dry_run_writes_nothing_and_counts_what_the_build_then_does(tmp_path, sa
 def test_dry_run_over_http_names_the_urls_and_caches_nothing(tmp_path, http_server, installed_model):
     http_server.serve("/rss/quant-ph", QUANT_PH.read_bytes(), )
     http_server.routes["/rss/quant-ph"] = (200, {"ETag": '"v1"'}, QUANT_PH.read_bytes())
-    config = write_config(tmp_path, feed_url=f"{http_server.url}/rss/{{category}}", categories=["quant-ph"],
+    config = write_config(tmp_path, feeds=["quant-ph"], feed_url=f"{http_server.url}/rss/{{category}}",
                           api_url=http_server.url + "/api/query")
     before = tree(tmp_path)
     result = CliRunner().invoke(cli, ["build", "--config", str(config), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert tree(tmp_path) == before  # no HTTP validators kept, no API cache, no memory
-    assert [path for path, _ in http_server.requests] == ["/rss/quant-ph"]  # the API is not asked
+    assert http_server.paths == ["/rss/quant-ph"]  # the API is not asked
     lines = result.output.splitlines()
     assert lines[:2] == ["dry run: nothing is written", f"would read {http_server.url}/rss/quant-ph"]
     assert f"quant-ph.ja: {len(listed_quant_ph())} new, 0 updated" in lines
@@ -478,7 +423,7 @@ def test_dry_run_over_http_names_the_urls_and_caches_nothing(tmp_path, http_serv
 
 
 def test_dry_run_without_the_package_says_the_build_would_install_it(tmp_path, saved_feeds):
-    config = write_config(tmp_path, categories=["hep-ex"])
+    config = write_config(tmp_path, feeds=["hep-ex"])
     before = tree(tmp_path)
     result = CliRunner().invoke(cli, ["build", "--config", str(config), "--dry-run", "--from-dir", str(saved_feeds)])
     assert result.exit_code == 0, result.output
@@ -501,7 +446,7 @@ def test_feeds_sharing_papers_are_translated_in_one_pass(tmp_path, saved_feeds, 
         return real(papers, *args, **kwargs)
 
     monkeypatch.setattr(feedbridge.build, "translate_papers", counting)
-    config = write_config(tmp_path, categories=["{category: quant-ph, name: first}", "{category: quant-ph, name: second}"])
+    config = write_config(tmp_path, feeds=[{"category": "quant-ph", "name": name} for name in ("first", "second")])
     result = CliRunner().invoke(cli, ["-q", "build", "--config", str(config), "--from-dir", str(saved_feeds), "--offline", "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
@@ -516,7 +461,7 @@ def test_a_second_build_on_the_same_folder_is_refused(tmp_path, saved_feeds, ins
     """While one build holds the output folder, another fails at once and writes nothing."""
     from feedbridge.atomicfile import output_lock
 
-    config = write_config(tmp_path, categories=["quant-ph"])
+    config = write_config(tmp_path, feeds=["quant-ph"])
     (tmp_path / "out").mkdir()
     (tmp_path / "out/quant-ph.ja.xml").write_bytes(b"old")
     with output_lock(tmp_path / "out"):

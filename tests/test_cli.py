@@ -9,11 +9,11 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from conftest import QUANT_PH
 from feedbridge.arxiv import parse_feed
 from feedbridge.cli import cli
 from feedbridge.errors import ExitCode
 from feedbridge.starter import PLACEHOLDER_BASE_URL
+from support.paths import QUANT_PH
 
 
 def invoke(*args, **kwargs):

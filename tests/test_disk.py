@@ -18,10 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from killpoint import TEMPORARY
-from scenes import (  # noqa: F401  (fixtures)
-    Scene, assert_cache_sound, assert_old_or_new, day_builds, loopback_site, published, resume_and_compare,
-)
+from support.killpoint import TEMPORARY
+from support.scenes import Scene, assert_cache_sound, assert_old_or_new, published, resume_and_compare
 
 RUN_BUILD = "from feedbridge.cli import main; main()"
 # unshare -m needs root's CAP_SYS_ADMIN; anyone else maps to root in a user namespace.
@@ -47,11 +45,11 @@ def assert_no_memory_moved_aside(scene: Scene) -> None:
 
 
 @pytest.mark.parametrize("limit", [3_000, 12_000, 30_000])
-def test_a_file_size_limit_fails_the_writes_it_must_and_keeps_the_rest_whole(tmp_path, server, days, limit):
+def test_a_file_size_limit_fails_the_writes_it_must_and_keeps_the_rest_whole(tmp_path, feed_server, days, limit):
     """RLIMIT_FSIZE: the kernel refuses any write past ``limit`` bytes (EFBIG), here the
     big feeds and pages first, and the translation memory's growth."""
     start, old, new = days
-    scene = start.copy(tmp_path / "limited", server.url)
+    scene = start.copy(tmp_path / "limited", feed_server.url)
 
     def limited():
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an error from write(), not a killed process
@@ -81,9 +79,9 @@ def confined(scene: Scene, mount: str) -> subprocess.CompletedProcess:
     return process
 
 
-def test_a_full_filesystem_keeps_every_published_file_whole(tmp_path, server, days):
+def test_a_full_filesystem_keeps_every_published_file_whole(tmp_path, feed_server, days):
     start, old, new = days
-    scene = start.copy(tmp_path / "full", server.url)
+    scene = start.copy(tmp_path / "full", feed_server.url)
     room = sum(map(len, old.values())) + 40_000  # day 1, and not enough for day 2 as well
     process = confined(scene, f'mount -t tmpfs -o size={room} tmpfs "$OUT" && cp -a "{start.out}"/. "$OUT"/')
     assert_reported(process, "No space left on device")
@@ -95,9 +93,9 @@ def test_a_full_filesystem_keeps_every_published_file_whole(tmp_path, server, da
     resume_and_compare(scene, old, new)
 
 
-def test_a_read_only_output_folder_fails_the_run_and_changes_nothing(tmp_path, server, days):
+def test_a_read_only_output_folder_fails_the_run_and_changes_nothing(tmp_path, feed_server, days):
     start, old, new = days
-    scene = start.copy(tmp_path / "read-only", server.url)
+    scene = start.copy(tmp_path / "read-only", feed_server.url)
     process = confined(scene, 'mount --bind "$OUT" "$OUT" && mount -o remount,bind,ro "$OUT"')
     assert process.returncode == 1
     assert_reported(process, "Read-only file system")

@@ -13,11 +13,8 @@ from feedbridge.enrich import query_url
 from feedbridge.errors import ExitCode
 from feedbridge.fetch import Fetcher
 from feedbridge.starter import starter_config, write_starter
+from support.paths import API_ERROR, API_ZERO, QUANT_PH
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "arxiv"
-QUANT_PH = FIXTURES / "arxiv_rss2_quant-ph_2025-04-28.xml"
-API_ZERO = FIXTURES / "arxiv_api_atom_2026_zero_results_id_0000.0000.xml"
-API_ERROR = FIXTURES / "arxiv_api_atom_2026_error_http400_id_abc.xml"
 DOWN = "http://127.0.0.1:9"  # nothing listens on port 9
 
 
@@ -222,7 +219,7 @@ def test_arxiv_reachable_unreachable_and_refusing(tmp_path, http_server):
     serve_arxiv(http_server)
     reached = doctor.check_arxiv(config, probe())
     assert reached == Check("arXiv", True, f"{http_server.url}/rss/quant-ph: 81 papers announced")
-    assert http_server.requests[0][1]["User-Agent"].endswith("(+mailto:alice@uni.edu)")
+    assert http_server.header(0, "User-Agent").endswith("(+mailto:alice@uni.edu)")
     http_server.serve(
         "/rss/quant-ph",
         b"<rss><channel><title>Feed error for query: quant-ph</title></channel></rss>",

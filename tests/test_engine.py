@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 import ctranslate2
 import sentencepiece
 
-from conftest import FIXTURES, LEGACY_HEP_EX, QUANT_PH
 from feedbridge.arxiv import Author, Paper, parse_feed
 from feedbridge.translate import TranslationStats, engine
 from feedbridge.translate.engine import (
@@ -20,6 +19,7 @@ from feedbridge.translate.engine import (
 from feedbridge.translate.memory import TranslationMemory
 from feedbridge.translate.protect import Protector
 from feedbridge.translate.segment import split_sentences
+from support.paths import FIXTURES, LEGACY_HEP_EX, QUANT_PH
 
 ABSTRACT = ("We study transformers for translation with $O(n^2)$ cost. Results improve by 3.5 points, "
             "e.g. on WMT. Code is at https://example.org/x.")

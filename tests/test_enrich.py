@@ -8,18 +8,14 @@ enrichment must give each one back exactly.
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from feedbridge.arxiv import Author, Paper, parse_feed
 from feedbridge.enrich import CACHE_FILE, enrich, query_url, unanswered
 from feedbridge.fetch import Fetcher, FetchSettings
+from support.paths import API_ERROR, API_SEARCH, API_ZERO
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "arxiv"
-API_SEARCH = FIXTURES / "arxiv_api_atom_2026_search_all_testing_100entries.xml"
-API_ZERO = FIXTURES / "arxiv_api_atom_2026_zero_results_id_0000.0000.xml"
-API_ERROR = FIXTURES / "arxiv_api_atom_2026_error_http400_id_abc.xml"
 API_PATH = "/api/query"
 
 ANSWERED = parse_feed(API_SEARCH.read_bytes(), str(API_SEARCH)).papers
@@ -39,27 +35,10 @@ def as_announced(paper: Paper) -> Paper:
 ANNOUNCED = tuple(as_announced(paper) for paper in ANSWERED)
 
 
-class Clock:
-    """A clock that only moves when the fetcher sleeps, so waits are checked, not waited."""
-
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def fetcher(clock) -> Fetcher:
+def fetcher(fake_time) -> Fetcher:
     settings = FetchSettings(user_agent="feedbridge-test (+mailto:t@t)", retries=0, min_interval=3)
-    return Fetcher(settings, None, sleep=clock.sleep, clock=lambda: clock.now)
+    return Fetcher(settings, None, sleep=fake_time.sleep, clock=fake_time.clock)
 
 
 @pytest.fixture
@@ -77,10 +56,6 @@ def serve_answer(http_server, api, papers, body=API_SEARCH.read_bytes(), status=
     http_server.serve(route(api, papers), body, status=status)
 
 
-def asked_paths(http_server) -> list[str]:
-    return [path for path, _ in http_server.requests]
-
-
 def run(papers, fetcher, api, tmp_path, **options):
     return enrich(papers, fetcher=fetcher, api_url=api, cache_dir=tmp_path / "cache", **options)
 
@@ -91,7 +66,7 @@ def test_every_paper_gets_back_what_only_the_api_knows(http_server, api, fetcher
     assert result.papers == ANSWERED
     assert (result.asked, result.from_cache, result.unknown, result.failed) == (100, 0, 0, 0)
     assert result.warning is None
-    assert asked_paths(http_server) == [route(api, ANNOUNCED)]
+    assert http_server.paths == [route(api, ANNOUNCED)]
 
 
 def test_the_request_names_every_id_and_asks_for_all_of_them(http_server, api, fetcher, tmp_path):
@@ -116,13 +91,13 @@ def test_enriched_fields_of_real_papers(http_server, api, fetcher, tmp_path):
     assert papers["1706.00679"].code_url == "https://github.com/ydecastro/super-resolution-testing"
 
 
-def test_batches_keep_arxivs_interval_between_requests(http_server, api, fetcher, clock, tmp_path):
+def test_batches_keep_arxivs_interval_between_requests(http_server, api, fetcher, fake_time, tmp_path):
     batches = [ANNOUNCED[:40], ANNOUNCED[40:80], ANNOUNCED[80:]]
     for batch in batches:
         serve_answer(http_server, api, batch)
     result = run(ANNOUNCED, fetcher, api, tmp_path, batch_size=40)
-    assert asked_paths(http_server) == [route(api, batch) for batch in batches]
-    assert clock.sleeps == [3, 3]
+    assert http_server.paths == [route(api, batch) for batch in batches]
+    assert fake_time.sleeps == [3, 3]
     assert result.papers == ANSWERED
 
 
@@ -140,7 +115,7 @@ def test_only_papers_not_in_the_cache_are_asked(http_server, api, fetcher, tmp_p
     serve_answer(http_server, api, ANNOUNCED[10:20])
     run(ANNOUNCED[:10], fetcher, api, tmp_path)
     result = run(ANNOUNCED[:20], fetcher, api, tmp_path)
-    assert asked_paths(http_server) == [route(api, ANNOUNCED[:10]), route(api, ANNOUNCED[10:20])]
+    assert http_server.paths == [route(api, ANNOUNCED[:10]), route(api, ANNOUNCED[10:20])]
     assert (result.asked, result.from_cache) == (10, 10)
     assert result.papers == ANSWERED[:20]
 
@@ -148,7 +123,7 @@ def test_only_papers_not_in_the_cache_are_asked(http_server, api, fetcher, tmp_p
 def test_a_paper_in_two_feeds_is_asked_once_and_enriched_in_both(http_server, api, fetcher, tmp_path):
     serve_answer(http_server, api, ANNOUNCED[:2])
     result = run(ANNOUNCED[:2] + ANNOUNCED[:1], fetcher, api, tmp_path)
-    assert asked_paths(http_server) == [route(api, ANNOUNCED[:2])]
+    assert http_server.paths == [route(api, ANNOUNCED[:2])]
     assert result.papers == ANSWERED[:2] + ANSWERED[:1]
     assert result.asked == 2
 
@@ -205,7 +180,7 @@ def test_after_a_failed_batch_the_api_is_asked_no_more(http_server, api, fetcher
     serve_answer(http_server, api, ANNOUNCED[:40])
     serve_answer(http_server, api, ANNOUNCED[40:80], body=b"busy", status=503)
     result = run(ANNOUNCED, fetcher, api, tmp_path, batch_size=40)
-    assert asked_paths(http_server) == [route(api, ANNOUNCED[:40]), route(api, ANNOUNCED[40:80])]
+    assert http_server.paths == [route(api, ANNOUNCED[:40]), route(api, ANNOUNCED[40:80])]
     assert result.papers == ANSWERED[:40] + ANNOUNCED[40:]
     assert (result.asked, result.failed) == (100, 60)
     assert result.warning.startswith("60 papers go out without the arXiv API's comments: ")

@@ -5,12 +5,8 @@ from __future__ import annotations
 import gzip
 import os
 import socket
-import threading
-from collections import deque
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -18,8 +14,10 @@ import pytest
 import feedbridge
 from feedbridge.errors import FetchError
 from feedbridge.fetch import Fetcher, FetchSettings, user_agent
+from support.server import hang_up, redirect, reply, stall_before_headers, stall_mid_body, truncated
 
 UA = user_agent("mailto:feeds@example.org")
+FEED = "/rss/quant-ph"
 RSS = b"""<?xml version='1.0' encoding='UTF-8'?>
 <rss version="2.0"><channel><title>quant-ph updates on arXiv.org</title></channel></rss>
 """
@@ -34,138 +32,12 @@ ARXIV_400 = b"""<?xml version='1.0' encoding='UTF-8'?>
 </rss>
 """
 
-Action = Callable[[BaseHTTPRequestHandler, "Server"], None]
-
-
-# --- what the server can be told to do, one action per request ------------------------------
-
-
-def reply(status: int = 200, body: bytes = b"", headers: dict[str, str] | None = None) -> Action:
-    def act(handler, server):
-        handler.send_response(status)
-        for name, value in (headers or {}).items():
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body)
-
-    return act
-
-
-def redirect(status: int, location: str) -> Action:
-    return reply(status, headers={"Location": location})
-
-
-def stall_before_headers(seconds: float) -> Action:
-    def act(handler, server):
-        server.stop.wait(seconds)
-
-    return act
-
-
-def stall_mid_body(body: bytes, seconds: float) -> Action:
-    def act(handler, server):
-        handler.send_response(200)
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.write(body[: len(body) // 2])
-        handler.wfile.flush()
-        server.stop.wait(seconds)
-
-    return act
-
-
-def truncated(body: bytes, claimed_length: int) -> Action:
-    def act(handler, server):
-        handler.send_response(200)
-        handler.send_header("Content-Length", str(claimed_length))
-        handler.end_headers()
-        handler.wfile.write(body)
-        handler.close_connection = True
-
-    return act
-
-
-def hang_up() -> Action:
-    """Close the connection without a byte of response."""
-
-    def act(handler, server):
-        handler.close_connection = True
-
-    return act
-
-
-class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self):
-        server = self.server.script
-        server.requests.append((self.path, self.headers))
-        action = server.actions.popleft() if server.actions else reply(418, b"not scripted")
-        action(self, server)
-
-    def log_message(self, format, *args):
-        pass
-
-
-class Server:
-    def __init__(self, httpd: ThreadingHTTPServer):
-        self.port = httpd.server_address[1]
-        self.actions: deque[Action] = deque()
-        self.requests: list[tuple[str, object]] = []
-        self.stop = threading.Event()  # wakes stalled handlers at teardown
-
-    def url(self, path: str = "/rss/quant-ph") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def script(self, *actions: Action) -> None:
-        self.actions.extend(actions)
-
-    @property
-    def paths(self) -> list[str]:
-        return [path for path, _ in self.requests]
-
-    def header(self, n: int, name: str) -> str | None:
-        return self.requests[n][1].get(name)
-
-
-@pytest.fixture
-def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.handle_error = lambda request, address: None  # clients hanging up on stalls are expected
-    httpd.script = Server(httpd)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    yield httpd.script
-    httpd.script.stop.set()
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
-
 
 @pytest.fixture(autouse=True)
 def no_proxies(monkeypatch):
     """A proxy from the environment would take loopback requests elsewhere."""
     for name in [n for n in os.environ if n.lower().endswith("_proxy")]:
         monkeypatch.delenv(name)
-
-
-class FakeTime:
-    """A monotonic clock that moves only when the fetcher sleeps, and remembers each sleep."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def fake_time():
-    return FakeTime()
 
 
 @pytest.fixture
@@ -193,139 +65,139 @@ def test_user_agent_names_the_tool_its_version_and_a_contact():
     )
 
 
-def test_200_gives_the_body_and_sends_our_user_agent(server, make_fetcher, fake_time):
-    server.script(reply(200, RSS, {"Content-Type": "application/rss+xml"}))
+def test_200_gives_the_body_and_sends_our_user_agent(http_server, make_fetcher, fake_time):
+    http_server.script(reply(200, RSS, {"Content-Type": "application/rss+xml"}))
 
-    result = make_fetcher().fetch(server.url())
+    result = make_fetcher().fetch(http_server.url + FEED)
 
     assert result.body == RSS
     assert result.not_modified is False
-    assert result.url == server.url()
-    assert server.header(0, "User-Agent") == UA
-    assert server.header(0, "Accept-Encoding") == "gzip"
+    assert result.url == http_server.url + FEED
+    assert http_server.header(0, "User-Agent") == UA
+    assert http_server.header(0, "Accept-Encoding") == "gzip"
     assert fake_time.sleeps == []
 
 
-def test_gzip_body_is_decompressed(server, make_fetcher):
-    server.script(reply(200, gzip.compress(RSS), {"Content-Encoding": "gzip"}))
+def test_gzip_body_is_decompressed(http_server, make_fetcher):
+    http_server.script(reply(200, gzip.compress(RSS), {"Content-Encoding": "gzip"}))
 
-    assert make_fetcher().fetch(server.url()).body == RSS
+    assert make_fetcher().fetch(http_server.url + FEED).body == RSS
 
 
-def test_redirect_is_followed(server, make_fetcher):
-    server.script(redirect(301, "/rss/quant-ph.new"), reply(200, RSS))
+def test_redirect_is_followed(http_server, make_fetcher):
+    http_server.script(redirect(301, "/rss/quant-ph.new"), reply(200, RSS))
 
-    result = make_fetcher().fetch(server.url())
+    result = make_fetcher().fetch(http_server.url + FEED)
 
     assert result.body == RSS
-    assert result.url == server.url("/rss/quant-ph.new")
-    assert server.paths == ["/rss/quant-ph", "/rss/quant-ph.new"]
-    assert server.header(1, "User-Agent") == UA
+    assert result.url == http_server.url + "/rss/quant-ph.new"
+    assert http_server.paths == ["/rss/quant-ph", "/rss/quant-ph.new"]
+    assert http_server.header(1, "User-Agent") == UA
 
 
 # --- conditional GET, remembered between runs ----------------------------------------------------
 
 
 def test_etag_is_sent_back_and_304_gives_the_stored_body_in_later_runs(
-    server, make_fetcher, tmp_path
+    http_server, make_fetcher, tmp_path
 ):
-    server.script(reply(200, RSS, {"ETag": '"v1"'}), reply(304), reply(304))
+    http_server.script(reply(200, RSS, {"ETag": '"v1"'}), reply(304), reply(304))
 
-    first = make_fetcher().fetch(server.url())
-    second = make_fetcher().fetch(server.url())  # a new Fetcher: the next run
-    third = make_fetcher().fetch(server.url())  # a 304 keeps the stored copy
+    first = make_fetcher().fetch(http_server.url + FEED)
+    second = make_fetcher().fetch(http_server.url + FEED)  # a new Fetcher: the next run
+    third = make_fetcher().fetch(http_server.url + FEED)  # a 304 keeps the stored copy
 
     assert (first.body, first.not_modified) == (RSS, False)
     assert (second.body, second.not_modified) == (RSS, True)
     assert (third.body, third.not_modified) == (RSS, True)
-    assert server.header(0, "If-None-Match") is None
-    assert server.header(1, "If-None-Match") == '"v1"'
-    assert server.header(2, "If-None-Match") == '"v1"'
+    assert http_server.header(0, "If-None-Match") is None
+    assert http_server.header(1, "If-None-Match") == '"v1"'
+    assert http_server.header(2, "If-None-Match") == '"v1"'
     stored = sorted(p.suffix for p in (tmp_path / "cache" / "http").iterdir())
     assert stored == [".body", ".json"]  # and no temporary files left behind
 
 
-def test_last_modified_is_sent_back_as_if_modified_since(server, make_fetcher):
+def test_last_modified_is_sent_back_as_if_modified_since(http_server, make_fetcher):
     stamp = "Mon, 28 Apr 2025 04:00:00 GMT"
-    server.script(reply(200, RSS, {"Last-Modified": stamp}), reply(304))
+    http_server.script(reply(200, RSS, {"Last-Modified": stamp}), reply(304))
 
-    make_fetcher().fetch(server.url())
-    again = make_fetcher().fetch(server.url())
+    make_fetcher().fetch(http_server.url + FEED)
+    again = make_fetcher().fetch(http_server.url + FEED)
 
-    assert server.header(0, "If-Modified-Since") is None
-    assert server.header(1, "If-Modified-Since") == stamp
-    assert server.header(1, "If-None-Match") is None
+    assert http_server.header(0, "If-Modified-Since") is None
+    assert http_server.header(1, "If-Modified-Since") == stamp
+    assert http_server.header(1, "If-None-Match") is None
     assert (again.body, again.not_modified) == (RSS, True)
 
 
-def test_a_new_200_replaces_the_stored_copy(server, make_fetcher):
+def test_a_new_200_replaces_the_stored_copy(http_server, make_fetcher):
     newer = RSS.replace(b"quant-ph", b"quant-ph, newer")
-    server.script(
+    http_server.script(
         reply(200, RSS, {"ETag": '"v1"'}), reply(200, newer, {"ETag": '"v2"'}), reply(304)
     )
 
     fetcher = make_fetcher()
-    fetcher.fetch(server.url())
-    fetcher.fetch(server.url())
-    last = fetcher.fetch(server.url())
+    fetcher.fetch(http_server.url + FEED)
+    fetcher.fetch(http_server.url + FEED)
+    last = fetcher.fetch(http_server.url + FEED)
 
-    assert server.header(2, "If-None-Match") == '"v2"'
+    assert http_server.header(2, "If-None-Match") == '"v2"'
     assert last.body == newer
 
 
 @pytest.mark.parametrize("damage", ["corrupt", "missing"])
-def test_a_damaged_stored_body_means_an_unconditional_get(server, make_fetcher, tmp_path, damage):
-    server.script(reply(200, RSS, {"ETag": '"v1"'}), reply(200, RSS, {"ETag": '"v1"'}))
-    make_fetcher().fetch(server.url())
+def test_a_damaged_stored_body_means_an_unconditional_get(http_server, make_fetcher, tmp_path, damage):
+    http_server.script(reply(200, RSS, {"ETag": '"v1"'}), reply(200, RSS, {"ETag": '"v1"'}))
+    make_fetcher().fetch(http_server.url + FEED)
     (body_file,) = (tmp_path / "cache" / "http").glob("*.body")
     if damage == "corrupt":
         body_file.write_bytes(RSS[:20])
     else:
         body_file.unlink()
 
-    result = make_fetcher().fetch(server.url())
+    result = make_fetcher().fetch(http_server.url + FEED)
 
-    assert server.header(1, "If-None-Match") is None
+    assert http_server.header(1, "If-None-Match") is None
     assert (result.body, result.not_modified) == (RSS, False)
 
 
-def test_validators_are_forgotten_when_the_server_stops_sending_them(server, make_fetcher):
-    server.script(reply(200, RSS, {"ETag": '"v1"'}), reply(200, RSS), reply(200, RSS))
+def test_validators_are_forgotten_when_the_server_stops_sending_them(http_server, make_fetcher):
+    http_server.script(reply(200, RSS, {"ETag": '"v1"'}), reply(200, RSS), reply(200, RSS))
 
     for _ in range(3):
-        make_fetcher().fetch(server.url())
+        make_fetcher().fetch(http_server.url + FEED)
 
-    assert server.header(1, "If-None-Match") == '"v1"'
-    assert server.header(2, "If-None-Match") is None
+    assert http_server.header(1, "If-None-Match") == '"v1"'
+    assert http_server.header(2, "If-None-Match") is None
 
 
-def test_without_a_cache_dir_there_is_no_conditional_get(server, make_fetcher):
-    server.script(reply(200, RSS, {"ETag": '"v1"'}), reply(200, RSS, {"ETag": '"v1"'}))
+def test_without_a_cache_dir_there_is_no_conditional_get(http_server, make_fetcher):
+    http_server.script(reply(200, RSS, {"ETag": '"v1"'}), reply(200, RSS, {"ETag": '"v1"'}))
 
     fetcher = make_fetcher(cache_dir=None)
-    fetcher.fetch(server.url())
-    fetcher.fetch(server.url())
+    fetcher.fetch(http_server.url + FEED)
+    fetcher.fetch(http_server.url + FEED)
 
-    assert server.header(1, "If-None-Match") is None
+    assert http_server.header(1, "If-None-Match") is None
 
 
 # --- retries ------------------------------------------------------------------------------------
 
 
-def test_503_with_retry_after_waits_as_asked_then_succeeds(server, make_fetcher, fake_time):
-    server.script(reply(503, b"busy", {"Retry-After": "2"}), reply(200, RSS))
+def test_503_with_retry_after_waits_as_asked_then_succeeds(http_server, make_fetcher, fake_time):
+    http_server.script(reply(503, b"busy", {"Retry-After": "2"}), reply(200, RSS))
 
-    result = make_fetcher().fetch(server.url())
+    result = make_fetcher().fetch(http_server.url + FEED)
 
     assert result.body == RSS
     assert fake_time.sleeps == pytest.approx([2])
-    assert len(server.requests) == 2
+    assert len(http_server.requests) == 2
 
 
-def test_429_with_retry_after_waits_as_asked(server, make_fetcher, fake_time):
-    server.script(reply(429, headers={"Retry-After": "7"}), reply(200, RSS))
+def test_429_with_retry_after_waits_as_asked(http_server, make_fetcher, fake_time):
+    http_server.script(reply(429, headers={"Retry-After": "7"}), reply(200, RSS))
 
-    assert make_fetcher(max_retry_after=10).fetch(server.url()).body == RSS
+    assert make_fetcher(max_retry_after=10).fetch(http_server.url + FEED).body == RSS
     assert fake_time.sleeps == pytest.approx([7])
 
 
@@ -335,50 +207,50 @@ def test_429_with_retry_after_waits_as_asked(server, make_fetcher, fake_time):
     ids=["delta-seconds", "http-date"],
 )
 def test_a_retry_after_beyond_the_limit_fails_at_once(
-    server, make_fetcher, fake_time, retry_after
+    http_server, make_fetcher, fake_time, retry_after
 ):
-    server.script(reply(429, headers={"Retry-After": retry_after}), reply(200, RSS))
+    http_server.script(reply(429, headers={"Retry-After": retry_after}), reply(200, RSS))
 
     with pytest.raises(FetchError, match="HTTP 429 Too Many Requests, and Retry-After asks for"):
-        make_fetcher(max_retry_after=300).fetch(server.url())
+        make_fetcher(max_retry_after=300).fetch(http_server.url + FEED)
     assert fake_time.sleeps == []
-    assert len(server.requests) == 1
+    assert len(http_server.requests) == 1
 
 
-def test_500_on_every_attempt_fails_after_backing_off(server, make_fetcher, fake_time):
-    server.script(*[reply(500)] * 4)
+def test_500_on_every_attempt_fails_after_backing_off(http_server, make_fetcher, fake_time):
+    http_server.script(*[reply(500)] * 4)
 
     with pytest.raises(FetchError) as raised:
-        make_fetcher(retries=3, backoff=0.5).fetch(server.url())
+        make_fetcher(retries=3, backoff=0.5).fetch(http_server.url + FEED)
 
-    assert str(raised.value) == f"{server.url()}: HTTP 500 Internal Server Error after 4 attempts"
-    assert len(server.requests) == 4
+    assert str(raised.value) == f"{http_server.url}{FEED}: HTTP 500 Internal Server Error after 4 attempts"
+    assert len(http_server.requests) == 4
     assert fake_time.sleeps == pytest.approx([0.5, 1.0, 2.0])
 
 
-def test_404_is_not_retried(server, make_fetcher, fake_time):
-    server.script(reply(404, b"<html>not here</html>"), reply(200, RSS))
+def test_404_is_not_retried(http_server, make_fetcher, fake_time):
+    http_server.script(reply(404, b"<html>not here</html>"), reply(200, RSS))
 
     with pytest.raises(FetchError) as raised:
-        make_fetcher().fetch(server.url("/rss/cs.XX"))
+        make_fetcher().fetch(http_server.url + "/rss/cs.XX")
 
-    assert str(raised.value) == f"{server.url('/rss/cs.XX')}: HTTP 404 Not Found"
-    assert len(server.requests) == 1
+    assert str(raised.value) == f"{http_server.url}/rss/cs.XX: HTTP 404 Not Found"
+    assert len(http_server.requests) == 1
     assert fake_time.sleeps == []
 
 
 @pytest.mark.parametrize("encoding", ["identity", "gzip"])
-def test_arxiv_400_for_an_unknown_category_quotes_the_feed_error(server, make_fetcher, encoding):
+def test_arxiv_400_for_an_unknown_category_quotes_the_feed_error(http_server, make_fetcher, encoding):
     body = gzip.compress(ARXIV_400) if encoding == "gzip" else ARXIV_400
-    server.script(reply(400, body, {"Content-Encoding": encoding}))
+    http_server.script(reply(400, body, {"Content-Encoding": encoding}))
 
     with pytest.raises(FetchError) as raised:
-        make_fetcher().fetch(server.url("/rss/cs.XX"))
+        make_fetcher().fetch(http_server.url + "/rss/cs.XX")
 
     assert str(raised.value) == (
-        f'{server.url("/rss/cs.XX")}: HTTP 400 Bad Request: "Feed error for query: cs.XX"'
+        f'{http_server.url}/rss/cs.XX: HTTP 400 Bad Request: "Feed error for query: cs.XX"'
     )
-    assert len(server.requests) == 1
+    assert len(http_server.requests) == 1
 
 
 # --- the connection itself ----------------------------------------------------------------------
@@ -396,41 +268,41 @@ def test_connection_refused_fails_after_retries(make_fetcher, fake_time):
     assert fake_time.sleeps == pytest.approx([0.01, 0.02])
 
 
-def test_timeout_before_headers_fails_after_retries(server, make_fetcher):
-    server.script(stall_before_headers(5), stall_before_headers(5))
+def test_timeout_before_headers_fails_after_retries(http_server, make_fetcher):
+    http_server.script(stall_before_headers(5), stall_before_headers(5))
 
     with pytest.raises(FetchError, match=r": timed out after 2 attempts$"):
-        make_fetcher(timeout=0.5, retries=1).fetch(server.url())
-    assert len(server.requests) == 2
+        make_fetcher(timeout=0.5, retries=1).fetch(http_server.url + FEED)
+    assert len(http_server.requests) == 2
 
 
-def test_stall_mid_body_is_an_error(server, make_fetcher):
-    server.script(stall_mid_body(RSS, 5))
+def test_stall_mid_body_is_an_error(http_server, make_fetcher):
+    http_server.script(stall_mid_body(RSS, 5))
 
     with pytest.raises(FetchError, match=r": timed out after 1 attempt$"):
-        make_fetcher(timeout=0.5, retries=0).fetch(server.url())
+        make_fetcher(timeout=0.5, retries=0).fetch(http_server.url + FEED)
 
 
-def test_truncated_body_is_retried(server, make_fetcher, fake_time):
-    server.script(truncated(RSS[:30], claimed_length=len(RSS)), reply(200, RSS))
+def test_truncated_body_is_retried(http_server, make_fetcher, fake_time):
+    http_server.script(truncated(RSS[:30], claimed_length=len(RSS)), reply(200, RSS))
 
-    assert make_fetcher().fetch(server.url()).body == RSS
+    assert make_fetcher().fetch(http_server.url + FEED).body == RSS
     assert fake_time.sleeps == pytest.approx([0.01])
 
 
-def test_truncated_body_on_every_attempt_says_so(server, make_fetcher):
-    server.script(truncated(RSS[:30], claimed_length=len(RSS)))
+def test_truncated_body_on_every_attempt_says_so(http_server, make_fetcher):
+    http_server.script(truncated(RSS[:30], claimed_length=len(RSS)))
 
     with pytest.raises(FetchError, match=r": response truncated after 1 attempt$"):
-        make_fetcher(retries=0).fetch(server.url())
+        make_fetcher(retries=0).fetch(http_server.url + FEED)
 
 
-def test_gzip_stream_cut_short_is_a_truncated_response(server, make_fetcher):
+def test_gzip_stream_cut_short_is_a_truncated_response(http_server, make_fetcher):
     cut = gzip.compress(RSS)[:-8]  # the gzip trailer is missing
-    server.script(reply(200, cut, {"Content-Encoding": "gzip"}))
+    http_server.script(reply(200, cut, {"Content-Encoding": "gzip"}))
 
     with pytest.raises(FetchError, match=r": response truncated after 1 attempt$"):
-        make_fetcher(retries=0).fetch(server.url())
+        make_fetcher(retries=0).fetch(http_server.url + FEED)
 
 
 def test_only_http_urls_are_fetched(make_fetcher):
@@ -438,69 +310,69 @@ def test_only_http_urls_are_fetched(make_fetcher):
         make_fetcher().fetch("file:///etc/hosts")
 
 
-def test_connection_closed_without_a_response_is_retried(server, make_fetcher):
-    server.script(hang_up(), reply(200, RSS))
+def test_connection_closed_without_a_response_is_retried(http_server, make_fetcher):
+    http_server.script(hang_up(), reply(200, RSS))
 
-    assert make_fetcher().fetch(server.url()).body == RSS
-    assert len(server.requests) == 2
+    assert make_fetcher().fetch(http_server.url + FEED).body == RSS
+    assert len(http_server.requests) == 2
 
 
-def test_redirect_loop_is_a_fetch_error(server, make_fetcher):
-    server.script(*[redirect(302, "/rss/loop")] * 20)
+def test_redirect_loop_is_a_fetch_error(http_server, make_fetcher):
+    http_server.script(*[redirect(302, "/rss/loop")] * 20)
 
     with pytest.raises(FetchError, match=r"/rss/loop: redirect loop or too many redirects$"):
-        make_fetcher().fetch(server.url("/rss/loop"))
-    assert len(server.requests) < 20
+        make_fetcher().fetch(http_server.url + "/rss/loop")
+    assert len(http_server.requests) < 20
 
 
 # --- size ---------------------------------------------------------------------------------------
 
 
-def test_body_at_the_limit_is_accepted_and_over_it_refused(server, make_fetcher):
-    server.script(reply(200, b"x" * 100), reply(200, b"x" * 101))
+def test_body_at_the_limit_is_accepted_and_over_it_refused(http_server, make_fetcher):
+    http_server.script(reply(200, b"x" * 100), reply(200, b"x" * 101))
     fetcher = make_fetcher(max_bytes=100)
 
-    assert fetcher.fetch(server.url()).body == b"x" * 100
+    assert fetcher.fetch(http_server.url + FEED).body == b"x" * 100
     with pytest.raises(FetchError) as raised:
-        fetcher.fetch(server.url())
-    assert str(raised.value) == f"{server.url()}: response larger than 100 bytes"
-    assert len(server.requests) == 2  # not retried
+        fetcher.fetch(http_server.url + FEED)
+    assert str(raised.value) == f"{http_server.url}{FEED}: response larger than 100 bytes"
+    assert len(http_server.requests) == 2  # not retried
 
 
-def test_gzip_bomb_is_refused(server, make_fetcher):
+def test_gzip_bomb_is_refused(http_server, make_fetcher):
     bomb = gzip.compress(b"\0" * 8 * 2**20)
     assert len(bomb) < 64 * 2**10
-    server.script(reply(200, bomb, {"Content-Encoding": "gzip"}))
+    http_server.script(reply(200, bomb, {"Content-Encoding": "gzip"}))
 
     with pytest.raises(FetchError, match=r": response larger than 1 MiB$"):
-        make_fetcher(max_bytes=2**20).fetch(server.url())
+        make_fetcher(max_bytes=2**20).fetch(http_server.url + FEED)
 
 
 # --- politeness ---------------------------------------------------------------------------------
 
 
-def test_requests_start_at_least_min_interval_apart(server, make_fetcher, fake_time):
-    server.script(reply(200, RSS), reply(200, RSS))
+def test_requests_start_at_least_min_interval_apart(http_server, make_fetcher, fake_time):
+    http_server.script(reply(200, RSS), reply(200, RSS))
     fetcher = make_fetcher(min_interval=3.0)
 
-    fetcher.fetch(server.url("/rss/quant-ph"))
+    fetcher.fetch(http_server.url + "/rss/quant-ph")
     assert fake_time.sleeps == []
-    fetcher.fetch(server.url("/rss/hep-ex"))
+    fetcher.fetch(http_server.url + "/rss/hep-ex")
 
     assert fake_time.sleeps == pytest.approx([3.0])
 
 
-def test_a_retry_waits_for_the_longer_of_backoff_and_min_interval(server, make_fetcher, fake_time):
-    server.script(reply(502), reply(200, RSS))
+def test_a_retry_waits_for_the_longer_of_backoff_and_min_interval(http_server, make_fetcher, fake_time):
+    http_server.script(reply(502), reply(200, RSS))
 
-    make_fetcher(min_interval=3.0, backoff=1.0).fetch(server.url())
+    make_fetcher(min_interval=3.0, backoff=1.0).fetch(http_server.url + FEED)
 
     assert fake_time.sleeps == pytest.approx([3.0])
 
 
-def test_a_redirect_hop_waits_its_turn(server, make_fetcher, fake_time):
-    server.script(redirect(301, "/rss/elsewhere"), reply(200, RSS))
+def test_a_redirect_hop_waits_its_turn(http_server, make_fetcher, fake_time):
+    http_server.script(redirect(301, "/rss/elsewhere"), reply(200, RSS))
 
-    make_fetcher(min_interval=3.0).fetch(server.url())
+    make_fetcher(min_interval=3.0).fetch(http_server.url + FEED)
 
     assert fake_time.sleeps == pytest.approx([3.0])

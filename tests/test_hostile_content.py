@@ -28,13 +28,14 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from conftest import QUANT_PH
 from feedbridge.arxiv import parse_feed
 from feedbridge.serve import make_server
-from test_arxiv import joined
-from test_browser import Visit, browser  # noqa: F401 (a fixture)
-from test_build import ATOM, XHTML, assert_valid_atom, build
-from test_site import tiny_model_installed
+from support.browser import Visit
+from support.builds import build, tiny_model_installed
+from support.checks import ATOM, XHTML, assert_valid_atom
+from support.config import write_config
+from support.feeds import joined
+from support.paths import QUANT_PH
 
 DC = "{http://purl.org/dc/elements/1.1/}"
 
@@ -114,12 +115,7 @@ def hostile_site(tmp_path_factory, tiny_argosmodel):
     server = make_server(out, 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base_url = f"http://127.0.0.1:{server.server_address[1]}/"
-    config = folder / "feeds.yaml"
-    config.write_text(
-        f"site: {{base_url: '{base_url}', output_dir: out}}\n"
-        "arxiv: {contact: tests@example.org, min_interval: 0, retries: 0, timeout: 5}\n"
-        "translation: {beam_size: 1}\nfeeds: [quant-ph, math-ph]\n"
-    )
+    config = write_config(folder, feeds=["quant-ph", "math-ph"], base_url=base_url)
     with tiny_model_installed(folder, tiny_argosmodel):
         result = build("--config", config, "--from-dir", saved, "--offline")
     assert result.exit_code == 0, result.output

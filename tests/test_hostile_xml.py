@@ -23,7 +23,7 @@ from feedbridge.arxiv import (
     parse_feed,
 )
 from feedbridge.errors import FeedError
-from test_arxiv import rss2, rss2_item
+from support.feeds import rss2, rss2_item
 
 SOURCE = "https://rss.arxiv.org/rss/quant-ph"
 MiB = 2**20

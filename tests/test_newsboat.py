@@ -31,9 +31,8 @@ from feedbridge.render.atom import AtomFeedInfo, render_atom
 from feedbridge.translate.engine import Decoding, translate_papers
 from feedbridge.translate.protect import Protector, restore
 from feedbridge.translate.segment import split_sentences
+from support.paths import API_SEARCH
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "arxiv"
-API_SEARCH = FIXTURES / "arxiv_api_atom_2026_search_all_testing_100entries.xml"
 PAPER_ID = "1706.00679"  # comments with a GitHub link, accented author names, TeX in the abstract
 TITLE_JA = "ガウス過程の検定と超解像への応用"
 AUTHORS = "Jean-Marc Azaïs, Yohann De Castro, Stéphane Mourareau"

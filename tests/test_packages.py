@@ -41,7 +41,7 @@ def test_install_from_index_on_loopback(tiny_argosmodel, http_server, monkeypatc
     result = run("models", "install", "en", "ja")
 
     assert result.exit_code == 0, result.output
-    assert [path for path, _ in http_server.requests] == ["/index/index.json", "/pkgs/en_ja.argosmodel"]
+    assert http_server.paths == ["/index/index.json", "/pkgs/en_ja.argosmodel"]
     assert packages.find_package("en", "ja").version == "1.0"
 
 
@@ -143,13 +143,13 @@ def test_a_killed_install_leaves_nothing_listed(tiny_argosmodel, tmp_path):
 
 
 def _build_from_saved_quant_ph(tmp_path, day):
-    from scenes import documents
-    from test_build import write_config
+    from support.config import write_config
+    from support.scenes import documents
 
     saved = tmp_path / "saved"
     saved.mkdir(exist_ok=True)
     (saved / "quant-ph.xml").write_bytes(documents()[day])
-    config = write_config(tmp_path, categories=["quant-ph"])
+    config = write_config(tmp_path, feeds=["quant-ph"])
     return run("build", "--config", str(config), "--from-dir", str(saved), "--offline")
 
 

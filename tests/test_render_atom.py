@@ -6,7 +6,6 @@ import re
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import feedparser
 import pytest
@@ -16,8 +15,8 @@ from feedbridge import __version__
 from feedbridge.arxiv import Author, Paper
 from feedbridge.render.atom import AtomFeedInfo, render_atom
 from feedbridge.translate import SentencePair, TranslatedPaper, Translation
+from support.paths import ATOM_RNG
 
-SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "atom.rng"
 NS = {
     "a": "http://www.w3.org/2005/Atom",
     "h": "http://www.w3.org/1999/xhtml",
@@ -134,7 +133,7 @@ def test_output_is_utf8_xml_with_declaration():
 
 
 def test_feed_is_valid_against_the_rfc_4287_relax_ng_schema(root):
-    schema = etree.RelaxNG(file=str(SCHEMA))
+    schema = etree.RelaxNG(file=str(ATOM_RNG))
     assert schema.validate(root), schema.error_log
 
 
@@ -238,7 +237,7 @@ def test_links_have_rel_type_and_title(root):
 def test_comments_and_their_code_link_are_shown():
     comment = "12 pages. Code: https://github.com/alice/qec (MIT licence)"
     root = render([replace(ENTRIES[0], paper=replace(PLAIN, comment=comment))])
-    schema = etree.RelaxNG(file=str(SCHEMA))
+    schema = etree.RelaxNG(file=str(ATOM_RNG))
     assert schema.validate(root), schema.error_log
     div = content_of(root, 0)
     comments = div.xpath("h:p[starts-with(., 'Comments: ')]", namespaces=NS)

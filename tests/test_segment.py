@@ -2,13 +2,11 @@
 
 import html
 import re
-from pathlib import Path
 
 import pytest
 
 from feedbridge.translate.segment import join_lines, split_long, split_sentences
-
-QUANT_PH = Path(__file__).resolve().parents[2] / "shared/fixtures/arxiv/arxiv_rss2_quant-ph_2025-04-28.xml"
+from support.paths import QUANT_PH
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -11,9 +11,7 @@ import os
 import re
 import shutil
 import subprocess
-import threading
 import urllib.request
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,75 +21,17 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from conftest import EMPTY_PHYSICS, LEGACY_HEP_EX, QUANT_PH
 from feedbridge.archive import Entry
 from feedbridge.arxiv import Author, parse_feed
 from feedbridge.cli import cli
 from feedbridge.render.site import SiteFeed, render_feed_page
 from feedbridge.serve import make_server
 from feedbridge.translate import SentencePair, TranslatedPaper, Translation
-from test_build import assert_valid_atom, build
-
-HOSTILE_TITLE = "<script>window.__pwned = 1</script> Time & <b>space</b>"
-HOSTILE_SENTENCE = '<img src="http://203.0.113.9/x.png" onerror="window.__pwned = 2"> is not an image.'
-HOSTILE_AUTHOR = "Mallory <i>Evil</i> (Lab & <u>Co</u>)"
-FEEDS = ["quant-ph.ja", "physics.ja", "hep-ex.ja", "entanglement.ja"]
-BASE_URL = "http://127.0.0.1:9/fb/"  # nothing listens there: every build starts clean, at once
-TOPIC = "topics:\n  - {name: entanglement.ja, title: Entanglement, categories: [quant-ph], include: [entangle]}\n"
-
-
-def require(found: bool, what: str) -> None:
-    """Skip when a test tool is missing; in CI, where `make test` installs them all, fail."""
-    if not found:
-        message = f"{what} is not installed (`make test` installs it, as root)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-def require_tool(command: str) -> None:
-    require(shutil.which(command) is not None, command)
-
-
-def hostile_quant_ph() -> bytes:
-    """The real capture with its first item's title, abstract and authors made hostile."""
-    root = etree.parse(str(QUANT_PH)).getroot()
-    item = root.find("channel/item")
-    item.find("title").text = HOSTILE_TITLE
-    description = item.find("description")
-    description.text = description.text.replace("We introduce", f"{HOSTILE_SENTENCE} We introduce")
-    item.find("{http://purl.org/dc/elements/1.1/}creator").text = HOSTILE_AUTHOR
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-
-
-def build_site(folder: Path, base_url: str) -> Path:
-    """Four feeds (a busy day, an empty holiday, the legacy format, a topic) and their site."""
-    saved = folder / "saved"
-    saved.mkdir(parents=True)
-    (saved / "quant-ph.xml").write_bytes(hostile_quant_ph())
-    shutil.copy(EMPTY_PHYSICS, saved / "physics.xml")
-    shutil.copy(LEGACY_HEP_EX, saved / "hep-ex.xml")
-    config = folder / "feeds.yaml"
-    config.write_text(
-        f"site: {{base_url: '{base_url}', output_dir: out}}\n"
-        "arxiv: {contact: tests@example.org, min_interval: 0, retries: 0, timeout: 5}\n"
-        f"translation: {{beam_size: 1}}\nfeeds: [quant-ph, physics, hep-ex]\n{TOPIC}"
-    )
-    result = build("--config", config, "--from-dir", saved, "--offline")
-    assert result.exit_code == 0, result.output
-    return folder / "out"
-
-
-@contextmanager
-def tiny_model_installed(folder: Path, tiny_argosmodel: Path):
-    """The tiny package in a folder of its own, for a site built once per module."""
-    from feedbridge.translate.packages import install_from_file
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ARGOS_PACKAGES_DIR", str(folder / "argos-packages"))
-        patch.setenv("FEEDBRIDGE_CACHE_DIR", str(folder / "cache"))
-        install_from_file(tiny_argosmodel)
-        yield
+from support.builds import build, tiny_model_installed
+from support.checks import assert_valid_atom, require_tool
+from support.config import BASE_URL, write_config
+from support.paths import QUANT_PH
+from support.site import FEEDS, HOSTILE_SENTENCE, HOSTILE_TITLE, build_site
 
 
 @pytest.fixture(scope="module")
@@ -99,21 +39,6 @@ def site(tmp_path_factory, tiny_argosmodel):
     folder = tmp_path_factory.mktemp("site")
     with tiny_model_installed(folder, tiny_argosmodel):
         return build_site(folder, BASE_URL)
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory, tiny_argosmodel):
-    """The site built for, and served by `feedbridge serve`'s server on, a loopback address."""
-    folder = tmp_path_factory.mktemp("served")
-    (folder / "out").mkdir()
-    server = make_server(folder / "out", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base_url = f"http://127.0.0.1:{server.server_address[1]}/"
-    with tiny_model_installed(folder, tiny_argosmodel):
-        build_site(folder, base_url)
-    yield base_url, folder / "out"
-    server.shutdown()
-    server.server_close()
 
 
 def page(path: Path) -> lxml.html.HtmlElement:
@@ -277,12 +202,7 @@ def test_no_feed_written_means_no_subscribe_link(tmp_path, installed_model):
     saved = tmp_path / "saved"
     saved.mkdir()
     shutil.copy(QUANT_PH, saved / "quant-ph.xml")
-    config = tmp_path / "feeds.yaml"
-    config.write_text(
-        f"site: {{base_url: '{BASE_URL}', output_dir: out}}\n"
-        "arxiv: {contact: tests@example.org, min_interval: 0, retries: 0, timeout: 5}\n"
-        "translation: {beam_size: 1}\nfeeds: [quant-ph, cs.AI]\n"
-    )
+    config = write_config(tmp_path, feeds=["quant-ph", "cs.AI"])
     result = build("--config", config, "--from-dir", saved, "--offline")
     assert result.exit_code == 4
     cards = page(tmp_path / "out/index.html").cssselect("li.feed")

@@ -5,24 +5,23 @@ into Latin letters, one character per token, so its outputs can be checked by ey
 """
 
 import random
-from pathlib import Path
 
 import ctranslate2
 import pytest
 
 from feedbridge.translate.engine import BatchRunner, Decoding
+from support.paths import TRANSLITERATION_MODEL
 
-MODEL = Path(__file__).resolve().parents[2] / "shared" / "models" / "aren-transliteration"
 KNOWN = {"آتزمون": "atzmon", "آرثر": "arther", "ساره": "sare", "محمد": "mahmad", "لندن": "lenden"}
 
 
 @pytest.fixture(scope="module")
 def model():
-    return ctranslate2.Translator(str(MODEL), device="cpu", inter_threads=2, intra_threads=1)
+    return ctranslate2.Translator(str(TRANSLITERATION_MODEL), device="cpu", inter_threads=2, intra_threads=1)
 
 
 def letters():
-    vocabulary = (MODEL / "source_vocabulary.txt").read_text(encoding="utf-8").split("\n")
+    vocabulary = (TRANSLITERATION_MODEL / "source_vocabulary.txt").read_text(encoding="utf-8").split("\n")
     return [t for t in vocabulary[3:] if len(t) == 1 and "\u0621" <= t <= "\u064a"]
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from test_site import require, require_tool
+from support.checks import require, require_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github" / "workflows" / "publish.yml"

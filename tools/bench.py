@@ -48,7 +48,8 @@ from feedbridge.translate.memory import TranslationMemory  # noqa: E402
 from feedbridge.translate.segment import split_sentences  # noqa: E402
 
 WORKDIR = ROOT / ".cache" / "bench"
-FIXTURES = ROOT.parent / "shared" / "fixtures" / "arxiv"
+# tiny_model.FIXTURES_DIR, not imported: the timed processes load only what they time.
+FIXTURES = ROOT / "tests" / "fixtures" / "arxiv"
 FIXTURE_FILES = (
     "arxiv_rss2_quant-ph_2025-04-28.xml",
     "arxiv_api_atom_2026_search_all_testing_100entries.xml",

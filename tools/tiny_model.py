@@ -33,7 +33,7 @@ import sentencepiece as spm
 from ctranslate2.converters.converter import Converter
 from ctranslate2.specs import common_spec, transformer_spec
 
-FIXTURES_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "arxiv"
+FIXTURES_DIR = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "arxiv"  # the real arXiv captures
 
 ARGOS_VERSION = "1.9.0"  # what LibreTranslate's Locomotive writes into the packages it trains
 WEIGHT_STD = 0.02  # small enough that activations stay finite through every layer
@@ -107,7 +107,7 @@ def read_corpus(paths: Iterable[Path]) -> list[str]:
 
 
 def fixture_corpus() -> list[str]:
-    """The default training text: titles and abstracts of the shared arXiv fixtures."""
+    """The default training text: titles and abstracts of the test suite's arXiv fixtures."""
     return read_corpus(sorted(FIXTURES_DIR.glob("*.xml")))
 
 

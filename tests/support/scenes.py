@@ -22,19 +22,22 @@ from click.testing import CliRunner
 from lxml import etree, html
 
 from feedbridge.cli import cli
-from killpoint import TEMPORARY
-from test_archive import ADDED_SENTENCE, TOPIC, _as, _day_document, _items
-from test_build import assert_valid_atom
+from support.checks import assert_valid_atom
+from support.config import write_config
+from support.feeds import ADDED_SENTENCE, TOPIC, as_version, day_document, items
+from support.killpoint import TEMPORARY
+from support.paths import REPO
+from support.server import LoopbackServer
 
 KILLPOINT = Path(__file__).with_name("killpoint.py")
 
 
 def documents() -> tuple[bytes, bytes]:
-    items = _items()
-    new, cross = items["new"], items["cross"]
+    groups = items()
+    new, cross = groups["new"], groups["cross"]
     return (
-        _day_document(date(2025, 4, 28), new[:6] + cross[:2]),
-        _day_document(date(2025, 4, 29), new[6:12] + cross[2:4] + [_as(new[1], 2, "replace", ADDED_SENTENCE)]),
+        day_document(date(2025, 4, 28), new[:6] + cross[:2]),
+        day_document(date(2025, 4, 29), new[6:12] + cross[2:4] + [as_version(new[1], 2, "replace", ADDED_SENTENCE)]),
     )
 
 
@@ -45,14 +48,9 @@ class Scene:
         self.root = root
         self.out = root / "out"
         self.cache = root / "cache"
-        self.config = root / "feeds.yaml"
-        self.config.parent.mkdir(parents=True, exist_ok=True)
-        self.config.write_text(
-            f"site: {{base_url: '{server_url}/site/', output_dir: out}}\n"
-            f"arxiv: {{contact: tests@example.org, feed_url: '{server_url}/rss/{{category}}', min_interval: 0,"
-            " retries: 0, timeout: 5, enrich: false}\n"
-            "translation: {beam_size: 1, batch_tokens: 512}\nwindow: {days: 2}\nfeeds: [quant-ph]\n"
-            f"topics:\n{TOPIC}"
+        self.config = write_config(
+            root, feeds=["quant-ph"], topics=[TOPIC], base_url=f"{server_url}/site/", window_days=2,
+            translation={"batch_tokens": 512}, feed_url=f"{server_url}/rss/{{category}}", enrich=False,
         )
 
     def copy(self, root: Path, server_url: str) -> "Scene":
@@ -64,7 +62,7 @@ class Scene:
 
     @property
     def env(self) -> dict[str, str]:
-        return {**os.environ, "FEEDBRIDGE_CACHE_DIR": str(self.cache), "PYTHONPATH": str(KILLPOINT.parents[1])}
+        return {**os.environ, "FEEDBRIDGE_CACHE_DIR": str(self.cache), "PYTHONPATH": str(REPO)}
 
     def build(self) -> None:
         result = CliRunner().invoke(cli, ["build", "--config", str(self.config)], env=self.env)
@@ -117,13 +115,11 @@ def assert_cache_sound(cache: Path) -> None:
                     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
-@pytest.fixture(name="server", scope="module")
-def loopback_site():
-    from conftest import LoopbackServer
-
-    server = LoopbackServer()
-    yield server
-    server.close()
+@pytest.fixture(scope="module")
+def feed_server():
+    """Serves the day's feed and, under /site/, the site published the day before."""
+    with LoopbackServer() as server:
+        yield server
 
 
 def serve_feed(server, document: bytes, etag: str) -> None:
@@ -131,19 +127,19 @@ def serve_feed(server, document: bytes, etag: str) -> None:
     server.routes["/rss/quant-ph"] = (200, {"Content-Type": "application/rss+xml", "ETag": f'"{etag}"'}, document)
 
 
-@pytest.fixture(name="days")
-def day_builds(tmp_path, server, installed_model):
+@pytest.fixture
+def days(tmp_path, feed_server, installed_model):
     """Day 1 built, and an uninterrupted day 2 built on a copy of it: the two reference trees."""
     day1, day2 = documents()
-    server.routes.clear()
-    serve_feed(server, day1, "day1")
-    start = Scene(tmp_path / "day1", server.url)
+    feed_server.routes.clear()
+    serve_feed(feed_server, day1, "day1")
+    start = Scene(tmp_path / "day1", feed_server.url)
     start.build()
     old = published(start.out)
     for name, data in old.items():  # day 1 is the published site that day 2's history comes from
-        server.serve(f"/site/{name}", data)
-    reference = start.copy(tmp_path / "reference", server.url)
-    serve_feed(server, day2, "day2")
+        feed_server.serve(f"/site/{name}", data)
+    reference = start.copy(tmp_path / "reference", feed_server.url)
+    serve_feed(feed_server, day2, "day2")
     reference.build()
     new = published(reference.out)
     for name in ("quant-ph.ja.xml", "entanglement.ja.xml"):

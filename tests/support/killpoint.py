@@ -3,7 +3,7 @@
 The crash tests need to stop a build exactly at its Nth fetch, translation batch or file
 write, with no chance to clean up, as a power cut or an OOM killer would:
 
-    python killpoint.py POINT N COUNTS_FILE -- FEEDBRIDGE_ARGS...
+    python tests/support/killpoint.py POINT N COUNTS_FILE -- FEEDBRIDGE_ARGS...
 
 POINT is one of ``fetch`` (a response's headers are in, its body not yet read),
 ``batch`` (a translation batch has come back from the model), ``written`` (a new

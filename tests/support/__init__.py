@@ -1,0 +1,1 @@
+"""What the test modules share: data paths, a loopback server, feed and config builders, checks and fixtures."""
