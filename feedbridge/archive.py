@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from feedbridge import __version__
-from feedbridge.arxiv import ArxivFeed, Author, Paper
-from feedbridge.config import FeedConfig
+from feedbridge.config import DEFAULT_MAX_ENTRIES, DEFAULT_WINDOW_DAYS, FeedConfig
 from feedbridge.errors import FeedbridgeError
 from feedbridge.fetch import Fetcher
-from feedbridge.translate import SentencePair, TranslatedPaper, Translation
+from feedbridge.model import Author, Paper, SentencePair, SourceFeed, TranslatedPaper, Translation
+from feedbridge.sources.arxiv_links import arxiv_links
 
 ARCHIVE_DIR = "archive"  # under the output folder and the base URL
 FORMAT = 1  # bumped when the JSON layout changes incompatibly
@@ -70,8 +70,8 @@ class Batch:
 
 @dataclass(frozen=True)
 class Window:
-    days: int = 7
-    max_entries: int = 2000
+    days: int = DEFAULT_WINDOW_DAYS
+    max_entries: int = DEFAULT_MAX_ENTRIES
 
 
 @dataclass(frozen=True)
@@ -100,13 +100,13 @@ class Verdict:
     message: str = ""
 
 
-def batch_of(feed: ArxivFeed) -> Batch:
+def batch_of(feed: SourceFeed) -> Batch:
     """The batch's announcement: the channel's date, else its newest item's."""
     announced = feed.announced or max(p.announced for p in feed.papers)
     return Batch(announced, frozenset(f"{p.arxiv_id}v{p.version}" for p in feed.papers))
 
 
-def judge(previous: Batch | None, fetched: ArxivFeed) -> Verdict:
+def judge(previous: Batch | None, fetched: SourceFeed) -> Verdict:
     """arXiv can lag and serve yesterday's batch again: compare ids, not timestamps."""
     if not fetched.papers:
         return Verdict("empty", "arXiv sent no papers (weekend or holiday); the published feed is kept")
@@ -246,6 +246,7 @@ def load(data: bytes, source: str) -> FeedArchive:
 def _entry_json(entry: Entry) -> dict[str, Any]:
     translated = entry.translated
     paper = asdict(translated.paper)
+    del paper["links"]  # derived from the id and the comment on load
     paper["announced"] = translated.paper.announced.isoformat()
     return {
         "paper": paper,
@@ -276,7 +277,8 @@ def _entry_from(data: dict[str, Any]) -> Entry:
 
 def _paper_from(data: dict[str, Any]) -> Paper:
     """Fields this version knows are read; a field a newer version added is ignored."""
-    values = {f.name: data[f.name] for f in fields(Paper) if f.name in data}
+    values = {f.name: data[f.name] for f in fields(Paper) if f.name in data and f.name != "links"}
+    values["links"] = arxiv_links(values["arxiv_id"], values["version"], values.get("comment"))
     values["authors"] = tuple(Author(a["name"], tuple(a["affiliations"])) for a in values["authors"])
     values["categories"] = tuple(values["categories"])
     values["announced"] = datetime.fromisoformat(values["announced"])

@@ -115,12 +115,13 @@ config_option = click.option(
 
 
 def _load(config_path: Path):
-    """The config, accepting the language pairs of the installed packages too."""
+    """The config, with every feed's model checked to serve its language pair."""
     from feedbridge.config import load_config
-    from feedbridge.translate.packages import installed_pairs, packages_dir
+    from feedbridge.translate.backend import check_models
 
-    # Listing packages creates their folder; a missing one holds none (and build --dry-run writes nothing).
-    return load_config(config_path, installed_pairs() if packages_dir().is_dir() else frozenset())
+    config = load_config(config_path)
+    check_models(config)
+    return config
 
 
 @cli.command()
@@ -151,8 +152,8 @@ def build(ctx: click.Context, config_path: Path, out_dir: Path | None, from_dir:
           only: tuple[str, ...], base_url: str | None, strict: bool, summary_file: Path | None,
           as_json: bool, dry_run: bool) -> None:
     """Fetch, translate and publish every feed in the config, with the site around them."""
-    from feedbridge.build import BuildOptions, append_summary, build as run_build, feed_summary_line
-    from feedbridge.build import summary_json, summary_markdown
+    from feedbridge.pipeline import BuildOptions, build as run_build
+    from feedbridge.report import append_summary, feed_summary_line, summary_json, summary_markdown
 
     out = _output(ctx)
     config = _load(config_path)
@@ -180,44 +181,14 @@ def build(ctx: click.Context, config_path: Path, out_dir: Path | None, from_dir:
 
 
 def _dry_run(config, options, out: _Output, as_json: bool) -> None:
-    from feedbridge.build import SECONDS_PER_SENTENCE, dry_run
+    from feedbridge.pipeline import plan
+    from feedbridge.report import dry_run_json, dry_run_lines
 
-    report = dry_run(config, options, log=out.info)
-    seconds = report.estimate(config.min_interval)
+    run_plan = plan(config, options, log=out.info)
     if as_json:
-        document = {
-            "schema": 1,
-            "dry_run": True,
-            "sources": report.sources,
-            "feeds": [{"name": f.feed.name, "status": f.status, "new": f.new, "updated": f.updated,
-                       "message": f.message} for f in report.feeds],
-            "missing_packages": report.missing_packages,
-            "papers": {"to_translate": report.papers, "reused": report.reused},
-            "sentences": {"model": report.sentences_model, "cached": report.sentences_cached},
-            "api": {"papers": report.api_papers, "requests": report.api_requests},
-            "estimate_seconds": round(seconds, 1),
-        }
-        click.echo(json.dumps(document, ensure_ascii=False, indent=1))
+        click.echo(json.dumps(dry_run_json(run_plan), ensure_ascii=False, indent=1))
         return
-    lines = ["dry run: nothing is written"]
-    lines += [f"would read {source}" for source in report.sources]
-    for feed in report.feeds:
-        note = f" ({feed.status}: {feed.message})" if feed.message else ""
-        lines.append(f"{feed.feed.name}: {feed.new} new, {feed.updated} updated{note}")
-    for pair in report.missing_packages:
-        lines.append(f"translation package {pair} is not installed: the build would "
-                     + ("stop (--offline)" if options.offline else "install it from the Argos index"))
-    lines.append(
-        f"translation: {report.papers} papers ({report.reused} keep their published translation),"
-        f" {report.sentences_model} sentences for the model, {report.sentences_cached} from the translation memory"
-    )
-    if report.api_requests:
-        lines.append(f"arXiv API: {report.api_papers} papers to ask in {report.api_requests} requests")
-    lines.append(
-        f"estimate: about {seconds:.0f} s ({report.requests} requests to arXiv, {config.min_interval:g} s apart;"
-        f" {report.sentences_model} sentences at {SECONDS_PER_SENTENCE:g} s each on CPU)"
-    )
-    for line in lines:
+    for line in dry_run_lines(run_plan):
         click.echo(line)
 
 
@@ -232,9 +203,8 @@ def _dry_run(config, options, out: _Output, as_json: bool) -> None:
 def init(ctx: click.Context, config_path: Path, categories: str, target: str, force: bool) -> None:
     """Write a commented starter config, valid as written; then run 'feedbridge doctor'."""
     from feedbridge.starter import starter_config, write_starter
-    from feedbridge.translate.packages import installed_pairs
 
-    text = starter_config(categories.split(","), target, installed_pairs=installed_pairs())
+    text = starter_config(categories.split(","), target)
     write_starter(config_path, text, force=force)
     _output(ctx).info(f"wrote {config_path}: replace its two placeholders, then run 'feedbridge doctor'")
 
@@ -289,7 +259,7 @@ def translate(ctx: click.Context, text: str | None, arxiv_id: str | None, config
     target = target or (config.feeds[0].target_lang if config else "ja")
     if arxiv_id is not None:
         paper = preview.find_paper(arxiv_id, config, from_dir)
-        _output(ctx).info(f"arXiv:{paper.arxiv_id}v{paper.version}: {paper.abs_url}")
+        _output(ctx).info(f"arXiv:{paper.arxiv_id}v{paper.version}: {paper.links.abstract}")
         translated = preview.translate_paper(paper, source, target, config)
         sentences = (*translated.title.sentences, *translated.abstract.sentences)
     else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +18,19 @@ from feedbridge.errors import ConfigError
 CACHE_DIR_ENV = "FEEDBRIDGE_CACHE_DIR"
 DEFAULT_FEED_URL = "https://rss.arxiv.org/rss/{category}"
 DEFAULT_API_URL = "https://export.arxiv.org/api/query"
+DEFAULT_MODEL = "argos"  # Argos Translate packages
+# Defaults a stage also needs when it runs without a config (tools, tests): defined once, here.
+# The most tokens one CTranslate2 batch may hold: hypotheses (sentences x beams) x (padded
+# source length + decoding cap). A batch's memory grows with exactly this, so the budget
+# bounds it whatever the beam size and sentence lengths (README, Performance).
+DEFAULT_BATCH_TOKENS = 6144
+DEFAULT_MAX_BYTES = 8 * 2**20  # a feed larger than this is refused
+DEFAULT_MIN_INTERVAL = 3.0  # arXiv's terms: at least this many seconds between request starts
+DEFAULT_TIMEOUT = 30.0  # seconds, for the connect and for each read
+DEFAULT_RETRIES = 3  # extra attempts after the first, for 5xx/429, connection errors and timeouts
+DEFAULT_BACKOFF = 5.0  # the first wait between attempts; doubles each retry
+DEFAULT_WINDOW_DAYS = 7  # announcement days each feed keeps
+DEFAULT_MAX_ENTRIES = 2000  # entries each feed keeps at most
 
 # arXiv's category forms: "cs.AI", "math.AP", "astro-ph.GA", "cond-mat.mes-hall", "hep-th";
 # a feed may combine several with "+" ("cs.AI+cs.CL").
@@ -27,15 +40,7 @@ CATEGORY_RE = re.compile(rf"{_ONE_CATEGORY}(?:\+{_ONE_CATEGORY})*")
 FEED_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,99}")
 LANG_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z]{2,4})?")
 
-# Target languages the Argos Translate index offers from English (argospm-index, 2026).
-# A pair outside this list is still accepted when a package for it is installed.
-KNOWN_ARGOS_TARGETS_FROM_EN = frozenset(
-    "ar az bg bn ca cs da de el eo es et eu fa fi fr ga gl he hi hu id it ja ko ky lt lv "
-    "ms nb nl pb pl pt ro ru sk sl sq sr sv th tl tr uk ur vi zh zt".split()
-)
-
-
-# --- publishing (issue 4): announce-type policies and topic filters ---------------
+# --- announce-type policies and topic filters --------------------------------------
 
 ANNOUNCE_POLICIES = ("include", "update", "exclude")
 
@@ -72,9 +77,6 @@ class TopicFilter:
         return not self.include or any(pattern.search(text) for pattern in self.include)
 
 
-# --- end of the publishing additions -------------------------------------------------
-
-
 @dataclass(frozen=True)
 class FeedConfig:
     name: str  # output file stem: "<name>.xml"
@@ -83,6 +85,8 @@ class FeedConfig:
     target_lang: str
     announce: AnnouncePolicy = AnnouncePolicy()
     topic: TopicFilter | None = None  # set for a topic feed
+    model: str = DEFAULT_MODEL  # the kind of translation model (translation.model, or the feed's own)
+    key: str = field(default="feeds[0]", compare=False)  # where the config defines it, for messages
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -104,16 +108,16 @@ class Config:
     beam_size: int
     device: str
     feeds: tuple[FeedConfig, ...]  # category feeds, then topic feeds
-    window_days: int = 7  # announcement days each feed keeps
-    backoff: float = 5.0  # seconds before the first retry; doubles each retry
-    max_bytes: int = 8 * 2**20  # a feed larger than this is refused
-    max_entries: int = 2000  # entries each feed keeps at most
+    window_days: int = DEFAULT_WINDOW_DAYS
+    backoff: float = DEFAULT_BACKOFF
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_entries: int = DEFAULT_MAX_ENTRIES
     enrich: bool = True  # ask the arXiv API for comments, journal refs, DOIs, affiliations
     api_url: str = DEFAULT_API_URL  # the arXiv API's query endpoint
     glossary: tuple[str, ...] = ()  # terms never translated (model names, acronyms)
     workers: int = 0  # CTranslate2 workers; 0: one per core (one on a GPU)
     threads: int = 1  # threads per worker
-    batch_tokens: int = 6144  # batch size, counted as hypotheses x (source + cap) tokens
+    batch_tokens: int = DEFAULT_BATCH_TOKENS
 
     def feed_url_for(self, feed: FeedConfig) -> str:
         return self.feed_url.format(category=feed.category)
@@ -129,34 +133,32 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
     "arxiv": {
         "feed_url": DEFAULT_FEED_URL,
         "contact": None,
-        "min_interval": 3.0,
-        "timeout": 30.0,
-        "retries": 3,
-        "backoff": 5.0,
-        "max_bytes": 8 * 2**20,
+        "min_interval": DEFAULT_MIN_INTERVAL,
+        "timeout": DEFAULT_TIMEOUT,
+        "retries": DEFAULT_RETRIES,
+        "backoff": DEFAULT_BACKOFF,
+        "max_bytes": DEFAULT_MAX_BYTES,
         "enrich": True,
         "api_url": DEFAULT_API_URL,
     },
     "translation": {
         "from": "en", "to": "ja", "beam_size": 4, "device": "auto",
-        "glossary": [], "workers": 0, "threads": 1, "batch_tokens": 6144,
+        "glossary": [], "workers": 0, "threads": 1, "batch_tokens": DEFAULT_BATCH_TOKENS,
+        "model": DEFAULT_MODEL,
     },
     "cache_dir": ".cache/feedbridge",
     "feeds": None,
-    "window": {"days": 7, "max_entries": 2000},
+    "window": {"days": DEFAULT_WINDOW_DAYS, "max_entries": DEFAULT_MAX_ENTRIES},
     "topics": [],
 }
 _ANNOUNCE_KEYS = {"cross", "replace", "replace-cross"}
-_FEED_KEYS = {"category", "name", "from", "to"} | _ANNOUNCE_KEYS
-_TOPIC_KEYS = {"name", "title", "categories", "include", "exclude", "from", "to"} | _ANNOUNCE_KEYS
+_FEED_KEYS = {"category", "name", "from", "to", "model"} | _ANNOUNCE_KEYS
+_TOPIC_KEYS = {"name", "title", "categories", "include", "exclude", "from", "to", "model"} | _ANNOUNCE_KEYS
 
 
-def load_config(path: Path, installed_pairs: frozenset[tuple[str, str]] = frozenset()) -> Config:
-    """Read and validate a config file.
-
-    ``installed_pairs`` widens the set of accepted language pairs to packages the
-    user has installed themselves (a pair argos's index does not offer).
-    """
+def load_config(path: Path) -> Config:
+    """Read and validate a config file. Whether a model serves each feed's language pair
+    is the translate stage's question (``translate.backend.check_models``)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -164,12 +166,10 @@ def load_config(path: Path, installed_pairs: frozenset[tuple[str, str]] = frozen
         raise ConfigError(f"{path}: config file not found (create one, or pass --config FILE)")
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: cannot read config: {err}")
-    return parse_config(text, path, installed_pairs)
+    return parse_config(text, path)
 
 
-def parse_config(
-    text: str, path: Path, installed_pairs: frozenset[tuple[str, str]] = frozenset()
-) -> Config:
+def parse_config(text: str, path: Path) -> Config:
     import yaml  # only the config stage needs it
 
     try:
@@ -183,19 +183,17 @@ def parse_config(
         # A scalar YAML types but Python cannot build (2001-02-30, bad !!binary), or
         # nesting deeper than the parser's recursion.
         raise ConfigError(f"{path}: invalid YAML value: {_describe(str(err) or type(err).__name__)}")
-    return _Validator(path, installed_pairs).config(raw)
+    return _Validator(path).config(raw)
 
 
 class _Validator:
     """Turns the parsed YAML into a Config, naming the key path of the first problem."""
 
-    def __init__(self, path: Path, installed_pairs: frozenset[tuple[str, str]]):
+    def __init__(self, path: Path):
         self.path = path
-        self.installed_pairs = installed_pairs
 
     def fail(self, key: str, expected: str, got: Any = None) -> ConfigError:
-        found = f", got {_describe(got)}" if got is not None else ""
-        return ConfigError(f"{self.path}: {key}: expected {expected}{found}")
+        return key_error(self.path, key, expected, got)
 
     def mapping(self, value: Any, key: str, allowed: set[str]) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -262,7 +260,8 @@ class _Validator:
         device = self.string(translation["device"], "translation.device")
         if device not in ("auto", "cpu", "cuda"):
             raise self.fail("translation.device", "one of auto, cpu, cuda", device)
-        feeds = self.feeds(raw.get("feeds"), source, target)
+        model = self.string(translation["model"], "translation.model", what="the name of a kind of model")
+        feeds = self.feeds(raw.get("feeds"), source, target, model)
 
         return Config(
             path=self.path,
@@ -282,7 +281,7 @@ class _Validator:
             threads=self.number(translation["threads"], "translation.threads", int, 1),
             batch_tokens=self.number(translation["batch_tokens"], "translation.batch_tokens", int, 256),
             device=device,
-            feeds=feeds + self.topics(raw.get("topics", []), source, target, {f.name for f in feeds}),
+            feeds=feeds + self.topics(raw.get("topics", []), source, target, model, {f.name for f in feeds}),
             window_days=self.number(window["days"], "window.days", int, 1),
             max_entries=self.number(window["max_entries"], "window.max_entries", int, 1),
             enrich=self.boolean(arxiv["enrich"], "arxiv.enrich"),
@@ -305,7 +304,7 @@ class _Validator:
         folder = self.folder(value, "cache_dir")
         return Path(os.environ[CACHE_DIR_ENV]) if os.environ.get(CACHE_DIR_ENV) else folder
 
-    def feeds(self, value: Any, source: str, target: str) -> tuple[FeedConfig, ...]:
+    def feeds(self, value: Any, source: str, target: str, model: str) -> tuple[FeedConfig, ...]:
         if not isinstance(value, list) or not value:
             raise self.fail("feeds", "a non-empty list of feeds (each with a 'category')", value)
         feeds: list[FeedConfig] = []
@@ -321,7 +320,6 @@ class _Validator:
             )
             feed_source = self.string(item.get("from", source), f"{key}.from", LANG_RE, "a language code like 'en'")
             feed_target = self.string(item.get("to", target), f"{key}.to", LANG_RE, "a language code like 'ja'")
-            self.check_pair(feed_source, feed_target, f"{key}.to")
             default_name = f"{category}.{feed_target}"
             name = self.string(
                 item.get("name", default_name), f"{key}.name", FEED_NAME_RE,
@@ -330,23 +328,9 @@ class _Validator:
             if name in names:
                 raise self.fail(f"{key}.name", f"a name not used by another feed ('{name}' is)")
             names.add(name)
-            feeds.append(FeedConfig(name, category, feed_source, feed_target, self.announce(item, key)))
+            feed_model = self.string(item.get("model", model), f"{key}.model", what="the name of a kind of model")
+            feeds.append(FeedConfig(name, category, feed_source, feed_target, self.announce(item, key), model=feed_model, key=key))
         return tuple(feeds)
-
-    def check_pair(self, source: str, target: str, key: str) -> None:
-        if (source, target) in self.installed_pairs:
-            return
-        if source == "en" and target in KNOWN_ARGOS_TARGETS_FROM_EN:
-            return
-        raise self.fail(
-            key,
-            f"a language with an Argos Translate package from '{source}' "
-            f"(known from en: {', '.join(sorted(KNOWN_ARGOS_TARGETS_FROM_EN))}; "
-            f"or install one with 'feedbridge models install --file')",
-            target,
-        )
-
-    # --- publishing (issue 4) ------------------------------------------------------
 
     def announce(self, item: dict[str, Any], key: str) -> AnnouncePolicy:
         values = {}
@@ -357,13 +341,15 @@ class _Validator:
             values[name.replace("-", "_")] = value
         return AnnouncePolicy(**values)
 
-    def topics(self, value: Any, source: str, target: str, names: set[str]) -> tuple[FeedConfig, ...]:
+    def topics(self, value: Any, source: str, target: str, model: str, names: set[str]) -> tuple[FeedConfig, ...]:
         """Topic feeds; ``names`` holds the feed names taken so far, and grows."""
         if not isinstance(value, list):
             raise self.fail("topics", "a list of topic feeds (each with a 'name' and 'categories')", value)
-        return tuple(self.topic(item, f"topics[{index}]", source, target, names) for index, item in enumerate(value))
+        return tuple(
+            self.topic(item, f"topics[{index}]", source, target, model, names) for index, item in enumerate(value)
+        )
 
-    def topic(self, item: Any, key: str, source: str, target: str, names: set[str]) -> FeedConfig:
+    def topic(self, item: Any, key: str, source: str, target: str, model: str, names: set[str]) -> FeedConfig:
         item = self.mapping(item, key, _TOPIC_KEYS)
         name = self.string(
             item.get("name"), f"{key}.name", FEED_NAME_RE,
@@ -381,14 +367,16 @@ class _Validator:
         )
         feed_source = self.string(item.get("from", source), f"{key}.from", LANG_RE, "a language code like 'en'")
         feed_target = self.string(item.get("to", target), f"{key}.to", LANG_RE, "a language code like 'ja'")
-        self.check_pair(feed_source, feed_target, f"{key}.to")
         topic = TopicFilter(
             title=self.string(item.get("title", name), f"{key}.title"),
             categories=tuple(dict.fromkeys(categories)),
             include=self.patterns(item.get("include", []), f"{key}.include"),
             exclude=self.patterns(item.get("exclude", []), f"{key}.exclude"),
         )
-        return FeedConfig(name, "+".join(topic.categories), feed_source, feed_target, self.announce(item, key), topic)
+        feed_model = self.string(item.get("model", model), f"{key}.model", what="the name of a kind of model")
+        return FeedConfig(
+            name, "+".join(topic.categories), feed_source, feed_target, self.announce(item, key), topic, feed_model, key
+        )
 
     def patterns(self, value: Any, key: str) -> tuple[re.Pattern, ...]:
         """Keywords match case-insensitively, any whitespace between words; '/…/' is a regex."""
@@ -405,6 +393,12 @@ class _Validator:
             else:
                 patterns.append(re.compile(r"\s+".join(map(re.escape, text.split())), re.IGNORECASE))
         return tuple(patterns)
+
+
+def key_error(path: Path, key: str, expected: str, got: Any = None) -> ConfigError:
+    """The one shape of a config error: the file, the key path, what was expected, what was found."""
+    found = f", got {_describe(got)}" if got is not None else ""
+    return ConfigError(f"{path}: {key}: expected {expected}{found}")
 
 
 def _key_path(parent: str, name: Any) -> str:

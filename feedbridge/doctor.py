@@ -21,13 +21,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from feedbridge import __version__
-from feedbridge.arxiv import parse_feed
 from feedbridge.config import Config, load_config
-from feedbridge.enrich import query_url
 from feedbridge.errors import ExitCode, FeedbridgeError, ModelError
 from feedbridge.fetch import Fetcher, FetchSettings, user_agent
+from feedbridge.sources.arxiv_api import parse_answer, query_url
+from feedbridge.sources.arxiv_rss import parse_feed
 from feedbridge.starter import PLACEHOLDER_BASE_URL, PLACEHOLDER_CONTACT
 from feedbridge.translate import packages
+from feedbridge.translate.backend import check_models
 
 MIN_PYTHON = (3, 11)
 # Distributions feedbridge runs on; a tuple lists alternatives that provide the same module.
@@ -138,13 +139,10 @@ def _installed_version(distribution: str) -> str | None:
 
 
 def check_config(path: Path) -> tuple[Config | None, Check]:
-    """The config as `build` would load it, widened by the installed packages' pairs."""
+    """The config as `build` loads it, every feed's model checked to serve its pair."""
     try:
-        installed = packages.installed_pairs()
-    except ModelError:  # a broken package folder: check_package says which
-        installed = frozenset()
-    try:
-        config = load_config(path, installed)
+        config = load_config(path)
+        check_models(config)
     except FeedbridgeError as error:
         fix = "fix what the message names" if Path(path).exists() else "create one with 'feedbridge init'"
         return None, Check("config", False, str(error), fix)
@@ -245,7 +243,7 @@ def check_api(api_url: str, fetcher: Fetcher) -> Check:
     """The arXiv API: only comments depend on it, so a failure is advice."""
     url = query_url(api_url, [API_PROBE_ID])
     try:
-        parse_feed(fetcher.fetch(url).body, url)
+        parse_answer(fetcher.fetch(url).body, url)
     except FeedbridgeError as error:
         return Check(
             "arXiv API", False, str(error),

@@ -20,12 +20,15 @@ import urllib.error
 import urllib.request
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from feedbridge import __version__
 from feedbridge.atomicfile import write_atomic
+from feedbridge.config import (
+    DEFAULT_BACKOFF, DEFAULT_MAX_BYTES, DEFAULT_MIN_INTERVAL, DEFAULT_RETRIES, DEFAULT_TIMEOUT, Config,
+)
 from feedbridge.errors import FetchError, OutputError
 
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -41,12 +44,12 @@ def user_agent(contact: str) -> str:
 @dataclass(frozen=True)
 class FetchSettings:
     user_agent: str  # build it with user_agent(contact)
-    timeout: float = 30.0  # seconds, for the connect and for each read
-    retries: int = 3  # extra attempts after the first, for 5xx/429, connection errors and timeouts
-    backoff: float = 5.0  # the first wait between attempts; doubles each retry
+    timeout: float = DEFAULT_TIMEOUT
+    retries: int = DEFAULT_RETRIES
+    backoff: float = DEFAULT_BACKOFF
     max_retry_after: float = 300.0  # a longer Retry-After is not waited for: the fetch fails
-    min_interval: float = 3.0  # arXiv's terms: at least this many seconds between request starts
-    max_bytes: int = 8 * 2**20  # cap on the body after decompression
+    min_interval: float = DEFAULT_MIN_INTERVAL
+    max_bytes: int = DEFAULT_MAX_BYTES  # cap on the body after decompression
 
 
 @dataclass(frozen=True)
@@ -356,3 +359,17 @@ class _ValidatorCache:
                 path.unlink(missing_ok=True)
             except OSError as error:
                 raise OutputError(f"{path}: cannot remove: {error.strerror or error}") from None
+
+
+def fetcher_for(config: Config, cache: bool = True, **overrides) -> Fetcher:
+    """A fetcher with the config's politeness; ``overrides`` change FetchSettings fields;
+    ``cache=False`` keeps no conditional-GET state (a dry run writes nothing)."""
+    settings = FetchSettings(
+        user_agent=user_agent(config.contact),
+        timeout=config.timeout,
+        retries=config.retries,
+        backoff=config.backoff,
+        min_interval=config.min_interval,
+        max_bytes=config.max_bytes,
+    )
+    return Fetcher(replace(settings, **overrides), config.cache_dir if cache else None)

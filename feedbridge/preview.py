@@ -12,12 +12,13 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from feedbridge.arxiv import Paper, parse_feed
-from feedbridge.config import Config
+from feedbridge.config import DEFAULT_MODEL, Config
 from feedbridge.errors import FeedbridgeError
-from feedbridge.translate import SentencePair, TranslatedPaper
-from feedbridge.translate.engine import ArgosTranslator, translate_papers
-from feedbridge.translate.packages import require_package
+from feedbridge.fetch import fetcher_for
+from feedbridge.model import Paper, PaperLinks, SentencePair, TranslatedPaper
+from feedbridge.sources import feed_source
+from feedbridge.translate.backend import MODEL_KINDS, Backend, backend_settings
+from feedbridge.translate.engine import translate_papers
 
 _ID = re.compile(r"(?:arXiv:)?(?P<id>.+?)(?:v\d+)?", re.IGNORECASE)
 
@@ -27,22 +28,15 @@ def find_paper(arxiv_id: str, config: Config | None, from_dir: Path | None) -> P
     from the configured feeds' arXiv sources; a FeedbridgeError says where it looked."""
     wanted = _ID.fullmatch(arxiv_id.strip()).group("id")
     if from_dir is not None:
-        documents = ((str(path), path.read_bytes) for path in sorted(Path(from_dir).glob("*.xml")))
+        source = feed_source("", None, from_dir)
+        categories = [path.stem for path in sorted(Path(from_dir).glob("*.xml"))]
         where = f"the saved feeds in {from_dir}"
     else:
-        from feedbridge.build import fetcher_for
-
-        fetcher = fetcher_for(config)
-        categories = dict.fromkeys(c for feed in config.feeds for c in feed.sources)
-        urls = [config.feed_url.format(category=c) for c in categories]
-        documents = ((url, lambda url=url: fetcher.fetch(url).body) for url in urls)
+        source = feed_source(config.feed_url, fetcher_for(config), None)
+        categories = list(dict.fromkeys(c for feed in config.feeds for c in feed.sources))
         where = f"today's feeds of {', '.join(categories)}"
-    for source, read in documents:
-        try:
-            data = read()
-        except OSError as err:
-            raise FeedbridgeError(f"{source}: cannot read saved feed: {err.strerror or err}") from None
-        for paper in parse_feed(data, source).papers:
+    for category in categories:
+        for paper in source.read(category).papers:
             if paper.arxiv_id == wanted:
                 return paper
     raise FeedbridgeError(
@@ -50,18 +44,18 @@ def find_paper(arxiv_id: str, config: Config | None, from_dir: Path | None) -> P
     )
 
 
-def _translator(source: str, target: str, config: Config | None) -> ArgosTranslator:
-    package = require_package(source, target)
-    if config is None:
-        return ArgosTranslator(package)
-    from feedbridge.build import translator_for
-
-    return translator_for(package, config)
+def _backend(source: str, target: str, config: Config | None) -> Backend:
+    """The installed model for the pair, with the config's settings; installs nothing."""
+    feeds = config.feeds if config is not None else ()
+    model = next((f.model for f in feeds if (f.source_lang, f.target_lang) == (source, target)), DEFAULT_MODEL)
+    kind = MODEL_KINDS[model]
+    settings = backend_settings(config) if config is not None else {}
+    return kind.backend(source, target, offline=True, log=lambda _: None, **settings)
 
 
 def translate_paper(paper: Paper, source: str, target: str, config: Config | None) -> TranslatedPaper:
     glossary = config.glossary if config is not None else ()
-    [translated] = translate_papers([paper], _translator(source, target, config), source, target, glossary=glossary)
+    [translated] = translate_papers([paper], _backend(source, target, config), source, target, glossary=glossary)
     return translated
 
 
@@ -70,5 +64,6 @@ def translate_text(text: str, source: str, target: str, config: Config | None) -
     paper = Paper(
         arxiv_id="text", version=1, title="", abstract=text, authors=(), categories=(),
         announce_type="new", announced=datetime.now(timezone.utc),
+        links=PaperLinks(abstract="", pdf=""),  # a text has no pages, and only its sentences are shown
     )
     return translate_paper(paper, source, target, config).abstract.sentences

@@ -15,6 +15,7 @@ from pathlib import Path
 from feedbridge.atomicfile import write_atomic
 from feedbridge.config import CATEGORY_RE, DEFAULT_API_URL, LANG_RE, parse_config
 from feedbridge.errors import ConfigError
+from feedbridge.translate.backend import check_models
 
 PLACEHOLDER_BASE_URL = "https://you.github.io/feedbridge/"
 PLACEHOLDER_CONTACT = "mailto:you@example.org"
@@ -67,12 +68,11 @@ def starter_config(
     target: str = DEFAULT_TARGET,
     *,
     source: str = "en",
-    installed_pairs: frozenset[tuple[str, str]] = frozenset(),
 ) -> str:
     """The commented starter config for these categories and target language.
 
-    Raises ConfigError for a malformed category or language, or a language pair with
-    no Argos package (known to the index, or in ``installed_pairs``): the text is
+    Raises ConfigError for a malformed category or language, or a language pair no
+    model serves (an Argos package the index offers, or one installed): the text is
     checked with the config loader itself, so what ``init`` writes, ``build`` reads.
     """
     chosen = list(dict.fromkeys(c.strip() for c in categories if c.strip()))
@@ -95,7 +95,7 @@ def starter_config(
         target=_quoted(target),
         feeds="".join(f"  - category: {_quoted(category)}\n" for category in chosen),
     )
-    parse_config(text, Path("feeds.yaml"), installed_pairs)
+    check_models(parse_config(text, Path("feeds.yaml")))
     return text
 
 

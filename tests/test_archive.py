@@ -31,11 +31,11 @@ from lxml import etree
 
 from feedbridge import archive
 from feedbridge.archive import Batch, FeedArchive, HistoryReader, Window
-from feedbridge.arxiv import parse_feed
+from feedbridge.sources.arxiv_rss import parse_feed
 from feedbridge.config import AnnouncePolicy, parse_config
 from feedbridge.errors import ConfigError, ExitCode, FeedbridgeError
 from feedbridge.fetch import Fetcher, FetchSettings
-from feedbridge.translate import SentencePair, TranslatedPaper, Translation
+from feedbridge.model import SentencePair, TranslatedPaper, Translation
 from feedbridge.translate.segment import join_lines
 from support.builds import build
 from support.checks import ATOM, assert_valid_atom
@@ -281,17 +281,17 @@ class Site:
 @pytest.fixture
 def engine_calls(monkeypatch):
     """Every sentence the real engine is asked to translate, per run (first attempts)."""
-    from feedbridge.translate.engine import ArgosTranslator
+    from feedbridge.translate.argos import ArgosBackend
 
     calls: list[list[str]] = []
-    original = ArgosTranslator.translate_batch
+    original = ArgosBackend.translate_batch
 
     def counting(self, sentences, *args, **kwargs):
         if not kwargs.get("retry"):  # a second attempt at a sentence the model garbled is no new work
             calls[-1].extend(sentences)
         return original(self, sentences, *args, **kwargs)
 
-    monkeypatch.setattr(ArgosTranslator, "translate_batch", counting)
+    monkeypatch.setattr(ArgosBackend, "translate_batch", counting)
     return calls
 
 

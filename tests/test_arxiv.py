@@ -13,7 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feedbridge.arxiv import ArxivFeed, Author, code_link, parse_feed
+from feedbridge.model import Author, SourceFeed
+from feedbridge.sources.arxiv_links import code_link
+from feedbridge.sources.arxiv_rss import parse_feed
 from feedbridge.errors import FeedError
 from support.feeds import joined, rss2, rss2_item
 from support.paths import API_ERROR, API_SEARCH, API_ZERO, EMPTY_PHYSICS, FIXTURES, LEGACY_HEP_EX, QUANT_PH
@@ -23,16 +25,16 @@ NEW_YORK_EST = timezone(timedelta(hours=-5))
 DC = "{http://purl.org/dc/elements/1.1/}"
 
 
-def parse(path: Path) -> ArxivFeed:
+def parse(path: Path) -> SourceFeed:
     return parse_feed(path.read_bytes(), str(path))
 
 
 @pytest.fixture(scope="module")
-def quant_ph() -> ArxivFeed:
+def quant_ph() -> SourceFeed:
     return parse(QUANT_PH)
 
 
-def by_id(feed: ArxivFeed) -> dict:
+def by_id(feed: SourceFeed) -> dict:
     return {paper.arxiv_id: paper for paper in feed.papers}
 
 
@@ -64,8 +66,8 @@ def test_first_quant_ph_item_field_by_field(quant_ph):
     assert paper.announced.utcoffset() == timedelta(hours=-4)
     assert paper.license == "http://creativecommons.org/licenses/by/4.0/"
     assert paper.doi is None and paper.journal_ref is None
-    assert paper.abs_url == "https://arxiv.org/abs/2504.17830"
-    assert paper.pdf_url == "https://arxiv.org/pdf/2504.17830v1"
+    assert paper.links.abstract == "https://arxiv.org/abs/2504.17830"
+    assert paper.links.pdf == "https://arxiv.org/pdf/2504.17830v1"
 
 
 def test_doi_and_journal_reference(quant_ph):
@@ -287,7 +289,7 @@ def test_a_feed_whose_items_all_lack_ids_is_an_error():
 
 def test_the_empty_holiday_feed_is_a_feed_without_papers():
     feed = parse(EMPTY_PHYSICS)
-    assert feed == ArxivFeed(
+    assert feed == SourceFeed(
         title="physics updates on arXiv.org",
         announced=datetime(2025, 12, 31, tzinfo=NEW_YORK_EST),
         papers=(),
@@ -417,14 +419,14 @@ def test_rss_papers_have_no_comment(quant_ph):
 
 def test_html_url_is_per_version(quant_ph):
     paper = by_id(quant_ph)["2312.01259"]
-    assert paper.html_url == "https://arxiv.org/html/2312.01259v3"
+    assert paper.links.html == "https://arxiv.org/html/2312.01259v3"
 
 
 def test_code_url_from_a_real_comment():
     papers = by_id(parse(API_SEARCH))
-    assert papers["1706.00679"].code_url == "https://github.com/ydecastro/super-resolution-testing"
+    assert papers["1706.00679"].links.code == "https://github.com/ydecastro/super-resolution-testing"
     # Conference pages, DOIs and typos in comments are not code.
-    assert [p.arxiv_id for p in papers.values() if p.code_url] == ["1706.00679"]
+    assert [p.arxiv_id for p in papers.values() if p.links.code] == ["1706.00679"]
 
 
 @pytest.mark.parametrize(
@@ -612,7 +614,7 @@ def parses_or_feed_error(data: bytes) -> None:
     except FeedError as error:
         assert "\n" not in str(error) and str(error).startswith("fuzz: ")
     else:
-        assert isinstance(feed, ArxivFeed)
+        assert isinstance(feed, SourceFeed)
         for paper in feed.papers:
             assert paper.announced.tzinfo is not None
         for warning in feed.warnings:

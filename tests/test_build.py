@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from lxml import etree
 
 from feedbridge import __version__
-from feedbridge.arxiv import parse_feed
+from feedbridge.sources.arxiv_rss import parse_feed
 from feedbridge.cli import cli
 from feedbridge.errors import ExitCode
 from support.builds import build
@@ -68,7 +68,7 @@ def check_entry(entry, paper):
     assert [a.findtext(f"{ATOM}name") for a in entry.findall(f"{ATOM}author")] == [a.name for a in paper.authors]
     assert entry.find(f"{ATOM}link[@rel='alternate']").get("href") == f"https://arxiv.org/abs/{paper.arxiv_id}"
     pdf = entry.find(f"{ATOM}link[@rel='related']")
-    assert pdf.get("type") == "application/pdf" and pdf.get("href") == paper.pdf_url
+    assert pdf.get("type") == "application/pdf" and pdf.get("href") == paper.links.pdf
     assert [c.get("term") for c in entry.findall(f"{ATOM}category")] == list(paper.categories)
     assert entry.findtext(f"{ATOM}published").startswith(paper.announced.strftime("%Y-%m-%dT"))
     assert entry.findtext(f"{ATOM}updated")
@@ -185,12 +185,12 @@ def test_empty_batch_keeps_the_published_feed(tmp_path, saved_feeds, installed_m
 
 
 def test_a_feed_that_does_not_read_back_is_not_published(tmp_path, saved_feeds, installed_model, monkeypatch):
-    import feedbridge.build
+    import feedbridge.render.atom
 
     (tmp_path / "out").mkdir()
     published = tmp_path / "out/quant-ph.ja.xml"
     published.write_bytes(b"<good/>")
-    monkeypatch.setattr(feedbridge.build, "render_atom", lambda *args: b"<feed><broken")
+    monkeypatch.setattr(feedbridge.render.atom, "render_atom", lambda *args: b"<feed><broken")
     result = build("--config", write_config(tmp_path, feeds=["quant-ph"]), "--from-dir", saved_feeds, "--offline")
     assert result.exit_code == ExitCode.FAILED
     assert "does not read back cleanly" in result.output
@@ -260,7 +260,7 @@ def listed_quant_ph():
 
 
 def test_build_enriches_new_papers_through_the_api_after_fetching(tmp_path, http_server, installed_model):
-    from feedbridge.enrich import query_url
+    from feedbridge.sources.arxiv_api import query_url
 
     papers = listed_quant_ph()
     api = http_server.url + "/api/query"
@@ -436,16 +436,16 @@ def test_feeds_sharing_papers_are_translated_in_one_pass(tmp_path, saved_feeds, 
     counted for the first feed and as already known for the second."""
     import json
 
-    import feedbridge.build
+    import feedbridge.pipeline
 
     passes = []
-    real = feedbridge.build.translate_papers
+    real = feedbridge.pipeline.run
 
-    def counting(papers, *args, **kwargs):
-        passes.append(len(papers))
-        return real(papers, *args, **kwargs)
+    def counting(job, *args, **kwargs):
+        passes.append(len(job.papers))
+        return real(job, *args, **kwargs)
 
-    monkeypatch.setattr(feedbridge.build, "translate_papers", counting)
+    monkeypatch.setattr(feedbridge.pipeline, "run", counting)
     config = write_config(tmp_path, feeds=[{"category": "quant-ph", "name": name} for name in ("first", "second")])
     result = CliRunner().invoke(cli, ["-q", "build", "--config", str(config), "--from-dir", str(saved_feeds), "--offline", "--json"])
     assert result.exit_code == 0, result.output
@@ -473,3 +473,17 @@ def test_a_second_build_on_the_same_folder_is_refused(tmp_path, saved_feeds, ins
     assert (tmp_path / "out/quant-ph.ja.xml").read_bytes() == b"old"
     # Released: the next build runs.
     assert build("--config", config, "--from-dir", saved_feeds, "--offline").exit_code == 0
+
+
+def test_a_translation_memory_warning_reaches_status_json(tmp_path, saved_feeds, installed_model, monkeypatch):
+    """The memory's warnings once went to the log only, never to the run's warnings."""
+    from feedbridge.translate.memory import FILE_NAME
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / FILE_NAME).write_bytes(b"not a database" * 100)
+    monkeypatch.setenv("FEEDBRIDGE_CACHE_DIR", str(cache))
+    result = build("--config", write_config(tmp_path, feeds=["quant-ph"]), "--from-dir", saved_feeds, "--offline")
+    assert result.exit_code == 0, result.output
+    warnings = json.loads((tmp_path / "out/status.json").read_text())["warnings"]
+    assert any("unreadable translation memory" in w for w in warnings), warnings

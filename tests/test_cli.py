@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from feedbridge.arxiv import parse_feed
+from feedbridge.sources.arxiv_rss import parse_feed
 from feedbridge.cli import cli
 from feedbridge.errors import ExitCode
 from feedbridge.starter import PLACEHOLDER_BASE_URL
@@ -147,7 +147,7 @@ def test_translate_arxiv_finds_the_paper_in_saved_feeds(installed_model, tmp_pat
     paper = parse_feed(QUANT_PH.read_bytes(), "q").papers[3]
     result = invoke("translate", "--arxiv", f"arXiv:{paper.arxiv_id}v{paper.version}", "--from-dir", saved)
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"arXiv:{paper.arxiv_id}v{paper.version}: {paper.abs_url}\nen: {paper.title}\nja: ")
+    assert result.output.startswith(f"arXiv:{paper.arxiv_id}v{paper.version}: {paper.links.abstract}\nen: {paper.title}\nja: ")
     sources = [line[4:] for line in result.output.splitlines() if line.startswith("en: ")]
     assert " ".join(sources[1:]) == " ".join(paper.abstract.split())
 

@@ -1,10 +1,14 @@
 """The config loader: defaults, path resolution, and one clear error per mistake."""
 
+from contextlib import contextmanager
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 
 from feedbridge.config import load_config, parse_config
+from feedbridge.translate import packages
+from feedbridge.translate.backend import check_models
 from feedbridge.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -17,7 +21,19 @@ feeds: [cs.AI]
 
 
 def parse(text, installed=frozenset()):
-    return parse_config(text, Path("/srv/conf/feeds.yaml"), installed)
+    """The config as the CLI loads it: parsed, then every feed's model checked, with
+    ``installed`` as the pairs of the Argos packages installed."""
+    config = parse_config(text, Path("/srv/conf/feeds.yaml"))
+    with installed_packages(installed):
+        check_models(config)
+    return config
+
+
+@contextmanager
+def installed_packages(pairs):
+    with patch.object(packages, "installed_pairs", lambda: frozenset(pairs)), \
+            patch.object(packages, "packages_dir", lambda: Path("/")):
+        yield
 
 
 def error_of(text, installed=frozenset()):

@@ -9,7 +9,7 @@ import pytest
 
 from feedbridge import doctor
 from feedbridge.doctor import Check, exit_code, format_check, run_checks
-from feedbridge.enrich import query_url
+from feedbridge.sources.arxiv_api import query_url
 from feedbridge.errors import ExitCode
 from feedbridge.fetch import Fetcher
 from feedbridge.starter import starter_config, write_starter

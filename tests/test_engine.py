@@ -11,11 +11,13 @@ from datetime import datetime, timezone
 import ctranslate2
 import sentencepiece
 
-from feedbridge.arxiv import Author, Paper, parse_feed
-from feedbridge.translate import TranslationStats, engine
-from feedbridge.translate.engine import (
-    MAX_SOURCE_TOKENS, ArgosTranslator, BatchRunner, Decoding, has_loop, runaway, translate_papers,
-)
+from feedbridge.model import Author, Paper
+from feedbridge.sources.arxiv_links import arxiv_links
+from feedbridge.sources.arxiv_rss import parse_feed
+from feedbridge.translate import TranslationStats, ct2
+from feedbridge.translate.argos import ArgosBackend
+from feedbridge.translate.ct2 import BatchRunner, Decoding, has_loop, runaway
+from feedbridge.translate.engine import MAX_SOURCE_TOKENS, translate_papers
 from feedbridge.translate.memory import TranslationMemory
 from feedbridge.translate.protect import Protector
 from feedbridge.translate.segment import split_sentences
@@ -30,7 +32,7 @@ PLACEHOLDER = re.compile(r"[B-DF-HJ-NP-TV-XZ]{4}")  # what protect.py's codes lo
 def paper(arxiv_id, title="Neural machine translation of abstracts", abstract=ABSTRACT):
     return Paper(arxiv_id=arxiv_id, version=1, title=title, abstract=abstract,
                  authors=(Author("A. Author"),), categories=("cs.CL",), announce_type="new",
-                 announced=datetime(2025, 4, 28, 4, tzinfo=timezone.utc))
+                 announced=datetime(2025, 4, 28, 4, tzinfo=timezone.utc), links=arxiv_links(arxiv_id, 1))
 
 
 API_SEARCH = FIXTURES / "arxiv_api_atom_2026_search_all_testing_100entries.xml"
@@ -150,7 +152,7 @@ def test_every_math_span_url_and_glossary_term_of_the_fixtures_comes_back_verbat
 
 def test_every_span_survives_the_tiny_real_model_translated_or_marked(installed_model):
     papers = fixture_papers()[:20]
-    translator = ArgosTranslator(installed_model, beam_size=1, device="cpu")
+    translator = ArgosBackend(installed_model, beam_size=1, device="cpu")
     result = translate_papers(papers, translator, "en", "ja", glossary=GLOSSARY)
     protector = Protector(GLOSSARY)
     kinds = set()
@@ -220,11 +222,11 @@ def test_a_second_run_makes_no_model_call_and_does_not_load_the_model(installed_
     papers = fixture_papers()[:10]
     with TranslationMemory(tmp_path / "tm.sqlite3") as memory:
         first_stats = TranslationStats()
-        first = translate_papers(papers, ArgosTranslator(installed_model, beam_size=1, device="cpu"),
+        first = translate_papers(papers, ArgosBackend(installed_model, beam_size=1, device="cpu"),
                                  "en", "ja", memory=memory, stats=first_stats)
         assert first_stats.by_model == first_stats.unique_sentences > 0
 
-        again = ArgosTranslator(installed_model, beam_size=1, device="cpu")
+        again = ArgosBackend(installed_model, beam_size=1, device="cpu")
         stats = TranslationStats()
         second = translate_papers(papers, again, "en", "ja", memory=memory, stats=stats)
 
@@ -314,15 +316,15 @@ def test_batches_are_length_sorted_grouped_by_cap_and_within_budget():
 
 def test_real_model_translates_and_refuses_output_cut_by_the_cap(installed_model, monkeypatch):
     # The tiny model ends every output after about 22 tokens, within any cap.
-    translator = ArgosTranslator(installed_model, beam_size=1, device="cpu")
+    translator = ArgosBackend(installed_model, beam_size=1, device="cpu")
     [[translated], [also]] = translator.translate_batch(["Quantum computing is hard.", "We propose a method."])
     assert translated and also and translator.loaded
-    monkeypatch.setattr(engine, "CAP_EXTRA", -4)  # caps below 22 tokens: every output is cut
+    monkeypatch.setattr(ct2, "CAP_EXTRA", -4)  # caps below 22 tokens: every output is cut
     assert translator.translate_batch(["Quantum computing is hard.", "We propose a method."]) == [[], []]
 
 
 def test_real_model_output_at_fixed_length_is_decoded_target_vocabulary(installed_model):
-    translator = ArgosTranslator(installed_model, beam_size=2, device="cpu", fixed_length=True)
+    translator = ArgosBackend(installed_model, beam_size=2, device="cpu", fixed_length=True)
     outputs = [best for best, *_ in translator.translate_batch(["Quantum computing is hard.", "We propose a method."])]
     sp = sentencepiece.SentencePieceProcessor(model_file=str(installed_model.sentencepiece_model))
     for output in outputs:  # what came back is detokenized model output, not the source echoed

@@ -11,8 +11,10 @@ from dataclasses import replace
 
 import pytest
 
-from feedbridge.arxiv import Author, Paper, parse_feed
-from feedbridge.enrich import CACHE_FILE, enrich, query_url, unanswered
+from feedbridge.model import Author, Paper
+from feedbridge.sources.arxiv_links import arxiv_links
+from feedbridge.sources.arxiv_rss import parse_feed
+from feedbridge.sources.arxiv_api import CACHE_FILE, enrich, query_url, unanswered
 from feedbridge.fetch import Fetcher, FetchSettings
 from support.paths import API_ERROR, API_SEARCH, API_ZERO
 
@@ -88,7 +90,7 @@ def test_enriched_fields_of_real_papers(http_server, api, fetcher, tmp_path):
     assert papers["0804.0970"].authors == (
         Author("Marie-Claude Gaudel", ("LRI",)), Author("Pascale Le Gall", ("IBISC",)),
     )
-    assert papers["1706.00679"].code_url == "https://github.com/ydecastro/super-resolution-testing"
+    assert papers["1706.00679"].links.code == "https://github.com/ydecastro/super-resolution-testing"
 
 
 def test_batches_keep_arxivs_interval_between_requests(http_server, api, fetcher, fake_time, tmp_path):

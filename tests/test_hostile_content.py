@@ -28,7 +28,7 @@ import lxml.html
 import pytest
 from lxml import etree
 
-from feedbridge.arxiv import parse_feed
+from feedbridge.sources.arxiv_rss import parse_feed
 from feedbridge.serve import make_server
 from support.browser import Visit
 from support.builds import build, tiny_model_installed

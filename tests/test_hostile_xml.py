@@ -14,14 +14,9 @@ import tracemalloc
 
 import pytest
 
-from feedbridge.arxiv import (
-    MAX_AUTHORS,
-    MAX_CATEGORIES,
-    MAX_ITEM_WARNINGS,
-    MAX_TITLE_CHARS,
-    ArxivFeed,
-    parse_feed,
-)
+from feedbridge.model import SourceFeed
+from feedbridge.sources.arxiv_rss import parse_feed
+from feedbridge.sources.arxiv_xml import MAX_AUTHORS, MAX_CATEGORIES, MAX_ITEM_WARNINGS, MAX_TITLE_CHARS
 from feedbridge.errors import FeedError
 from support.feeds import rss2, rss2_item
 
@@ -53,7 +48,7 @@ def max_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def ids(feed: ArxivFeed) -> list[str]:
+def ids(feed: SourceFeed) -> list[str]:
     return [f"{p.arxiv_id}v{p.version}" for p in feed.papers]
 
 

@@ -2,7 +2,7 @@
 
 from lxml import etree
 
-from feedbridge.arxiv import parse_feed
+from feedbridge.sources.arxiv_rss import parse_feed
 from load import install_tiny_model, run, write_feeds
 
 

@@ -24,11 +24,17 @@ from pathlib import Path
 
 import pytest
 
-from feedbridge.arxiv import Author, parse_feed
-from feedbridge.enrich import enrich, query_url
+from feedbridge.model import Author
+from feedbridge.sources.arxiv_rss import parse_feed
+from feedbridge.sources.arxiv_api import enrich, query_url
+from feedbridge.sources.arxiv_links import arxiv_links
 from feedbridge.fetch import Fetcher, FetchSettings
-from feedbridge.render.atom import AtomFeedInfo, render_atom
-from feedbridge.translate.engine import Decoding, translate_papers
+from feedbridge.archive import Entry
+from feedbridge.model import FeedStatus
+from feedbridge.render.atom import render_atom
+from feedbridge.render.view import FeedView
+from feedbridge.translate.ct2 import Decoding
+from feedbridge.translate.engine import translate_papers
 from feedbridge.translate.protect import Protector, restore
 from feedbridge.translate.segment import split_sentences
 from support.paths import API_SEARCH
@@ -77,7 +83,8 @@ def served_feed(http_server, tmp_path):
     """The paper as the RSS announces it, enriched through the API on 127.0.0.1, translated
     and rendered; returns the feed's URL, the enriched paper and its translated sentences."""
     answered = {p.arxiv_id: p for p in parse_feed(API_SEARCH.read_bytes(), "api").papers}[PAPER_ID]
-    announced = replace(answered, comment=None, authors=tuple(Author(a.name) for a in answered.authors))
+    announced = replace(answered, comment=None, links=arxiv_links(answered.arxiv_id, answered.version, None),
+                        authors=tuple(Author(a.name) for a in answered.authors))
     api_url = http_server.url + "/api/query"
     url = query_url(api_url, [PAPER_ID])
     http_server.serve(url[len(http_server.url):], API_SEARCH.read_bytes())
@@ -95,12 +102,15 @@ def served_feed(http_server, tmp_path):
     translations = [restore(a, p) for p, a in zip(protected, answers)]  # math put back as written
     entries = translate_papers([paper], TableTranslator(table), "en", "ja")
     assert [pair.target for pair in entries[0].abstract.sentences] == translations
-    info = AtomFeedInfo(
-        name="math.ST.ja", category="math.ST", source_lang="en", target_lang="ja",
-        target_lang_name="Japanese", self_url=f"{http_server.url}/math.ST.ja.xml",
-        site_url=f"{http_server.url}/", updated=datetime(2026, 4, 13, tzinfo=timezone.utc),
+    updated = datetime(2026, 4, 13, tzinfo=timezone.utc)
+    feed = FeedView(
+        name="math.ST.ja", label="math.ST", source_lang="en", target_lang="ja",
+        language_name="Japanese", engine="Argos Translate", base_url=f"{http_server.url}/",
+        status=FeedStatus.UPDATED, message="",
+        entries=tuple(Entry(translated, translated.paper.announced) for translated in entries),
+        last_day=updated.date(), updated=updated, published=True,
     )
-    http_server.serve("/math.ST.ja.xml", render_atom(info, entries), content_type="application/atom+xml")
+    http_server.serve("/math.ST.ja.xml", render_atom(feed), content_type="application/atom+xml")
     return f"{http_server.url}/math.ST.ja.xml", paper, translations
 
 

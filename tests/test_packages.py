@@ -160,8 +160,8 @@ def test_a_model_folder_deleted_mid_run_is_one_error_and_the_feed_stays(installe
     the model's exit code, and the published feed is left as it was."""
     import shutil
 
-    from feedbridge import build
-    from feedbridge.translate.engine import ArgosTranslator
+    from feedbridge import pipeline
+    from feedbridge.translate.argos import ArgosBackend
 
     assert _build_from_saved_quant_ph(tmp_path, 0).exit_code == 0
     published = (tmp_path / "out/quant-ph.ja.xml").read_bytes()
@@ -173,9 +173,9 @@ def test_a_model_folder_deleted_mid_run_is_one_error_and_the_feed_stays(installe
         return call
 
     if moment == "before the tokenizer loads":
-        monkeypatch.setattr(build, "plan_feed", deleting(build.plan_feed))
+        monkeypatch.setattr(pipeline, "plan_feed", deleting(pipeline.plan_feed))
     else:
-        monkeypatch.setattr(ArgosTranslator, "_model_loaded", deleting(ArgosTranslator._model_loaded))
+        monkeypatch.setattr(ArgosBackend, "_model_loaded", deleting(ArgosBackend._model_loaded))
     result = _build_from_saved_quant_ph(tmp_path, 1)
     assert result.exit_code == ExitCode.MODEL, result.output
     errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
@@ -188,18 +188,18 @@ def test_a_model_folder_deleted_once_loaded_does_not_stop_the_run(installed_mode
     """Tokenizer and model are in memory by then: the run has all it needs and finishes."""
     import shutil
 
-    from feedbridge.translate.engine import ArgosTranslator
+    from feedbridge.translate.argos import ArgosBackend
 
     assert _build_from_saved_quant_ph(tmp_path, 0).exit_code == 0
     published = (tmp_path / "out/quant-ph.ja.xml").read_bytes()
-    translate_batch = ArgosTranslator.translate_batch
+    translate_batch = ArgosBackend.translate_batch
 
     def translating_then_deleting(self, *args, **kwargs):
         result = translate_batch(self, *args, **kwargs)
         shutil.rmtree(installed_model.path, ignore_errors=True)
         return result
 
-    monkeypatch.setattr(ArgosTranslator, "translate_batch", translating_then_deleting)
+    monkeypatch.setattr(ArgosBackend, "translate_batch", translating_then_deleting)
     result = _build_from_saved_quant_ph(tmp_path, 1)
     assert result.exit_code == 0, result.output
     assert not installed_model.path.exists()
@@ -221,7 +221,7 @@ def test_every_member_damaged_is_refused_whole_or_installs_a_working_package(tin
     """Each file of the package dropped, cut short or replaced: either the install is
     refused naming the archive and nothing is left installed, or (a file the package
     does not need) what is installed really translates."""
-    from feedbridge.translate.engine import ArgosTranslator
+    from feedbridge.translate.argos import ArgosBackend
 
     bad = _repack(tiny_argosmodel, tmp_path / "bad.argosmodel",
                   lambda name, data: DAMAGES[damage](data) if name.endswith("/" + member) else data)
@@ -233,5 +233,5 @@ def test_every_member_damaged_is_refused_whole_or_installs_a_working_package(tin
         assert list((tmp_path / "argos-packages").iterdir()) == []  # no staging folder left either
         return
     assert member == "README.md", f"a package with {member} {damage} was installed"
-    translated = ArgosTranslator(installed, beam_size=1).translate_batch(["Quantum states are fragile."])
+    translated = ArgosBackend(installed, beam_size=1).translate_batch(["Quantum states are fragile."])
     assert len(translated) == 1  # the tokenizer and the model loaded and ran

@@ -12,9 +12,12 @@ import pytest
 from lxml import etree
 
 from feedbridge import __version__
-from feedbridge.arxiv import Author, Paper
-from feedbridge.render.atom import AtomFeedInfo, render_atom
-from feedbridge.translate import SentencePair, TranslatedPaper, Translation
+from feedbridge.model import Author, Paper
+from feedbridge.sources.arxiv_links import arxiv_links
+from feedbridge.archive import Entry
+from feedbridge.render.atom import render_atom
+from feedbridge.render.view import FeedView
+from feedbridge.model import FeedStatus, SentencePair, TranslatedPaper, Translation
 from support.paths import ATOM_RNG
 
 NS = {
@@ -36,6 +39,7 @@ PLAIN = Paper(
     categories=("quant-ph", "cs.AI"),
     announce_type="new",
     announced=ANNOUNCED,
+    links=arxiv_links("2504.17830", 1),
     doi="10.1103/PhysRevA.111.042418",
     journal_ref="Phys. Rev. A 111, 042418 (2025)",
     license="http://creativecommons.org/licenses/by/4.0/",
@@ -49,6 +53,7 @@ HOSTILE_PAPER = Paper(
     categories=("cs.AI",),
     announce_type="cross",
     announced=ANNOUNCED,
+    links=arxiv_links("2504.00002", 1),
 )
 REPLACED = Paper(
     arxiv_id="hep-th/9901001",
@@ -59,6 +64,7 @@ REPLACED = Paper(
     categories=("hep-th", "cs.AI"),
     announce_type="replace",
     announced=ANNOUNCED,
+    links=arxiv_links("hep-th/9901001", 2),
 )
 
 
@@ -99,20 +105,31 @@ ENTRIES = (
         ],
     ),
 )
-FEED = AtomFeedInfo(
+FEED = FeedView(
     name="cs.AI.ja",
-    category="cs.AI",
+    label="cs.AI",
     source_lang="en",
     target_lang="ja",
-    target_lang_name="Japanese",
-    self_url="https://example.org/feeds/cs.AI.ja.xml",
-    site_url="https://example.org/",
+    language_name="Japanese",
+    engine="Argos Translate",
+    base_url="https://example.org/feeds/",
+    status=FeedStatus.UPDATED,
+    message="",
+    entries=(),
+    last_day=ANNOUNCED.date(),
     updated=ANNOUNCED,
+    published=True,
 )
 
 
+def atom(entries=ENTRIES, feed=FEED) -> bytes:
+    """The feed's Atom document, each paper first published at its announcement."""
+    window = tuple(Entry(translated, translated.paper.announced) for translated in entries)
+    return render_atom(replace(feed, entries=window))
+
+
 def render(entries=ENTRIES, feed=FEED) -> etree._Element:
-    return etree.fromstring(render_atom(feed, entries))
+    return etree.fromstring(atom(entries, feed))
 
 
 def entry_ids(root: etree._Element) -> list[str]:
@@ -129,7 +146,7 @@ def root() -> etree._Element:
 
 
 def test_output_is_utf8_xml_with_declaration():
-    assert render_atom(FEED, ENTRIES).startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
+    assert atom().startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
 
 
 def test_feed_is_valid_against_the_rfc_4287_relax_ng_schema(root):
@@ -138,14 +155,14 @@ def test_feed_is_valid_against_the_rfc_4287_relax_ng_schema(root):
 
 
 def test_feedparser_reads_the_feed_without_complaint():
-    parsed = feedparser.parse(render_atom(FEED, ENTRIES))
+    parsed = feedparser.parse(atom())
     assert parsed.bozo == 0, parsed.get("bozo_exception")
     assert parsed.version == "atom10"
     assert len(parsed.entries) == len(ENTRIES)
 
 
 def test_same_input_gives_the_same_bytes():
-    assert render_atom(FEED, ENTRIES) == render_atom(FEED, ENTRIES)
+    assert atom() == atom()
 
 
 def test_feed_head(root):
@@ -153,9 +170,9 @@ def test_feed_head(root):
     assert "cs.AI" in title and "Japanese" in title
     assert root.get(XML_LANG) == "ja"
     assert root.find("a:updated", NS).text == "2025-04-28T00:00:00-04:00"
-    assert root.xpath("a:link[@rel='self']/@href", namespaces=NS) == [FEED.self_url]
+    assert root.xpath("a:link[@rel='self']/@href", namespaces=NS) == [FEED.url(".xml")]
     assert root.xpath("a:link[@rel='alternate'][@type='text/html']/@href", namespaces=NS) == [
-        FEED.site_url
+        FEED.url(".html")
     ]
     subtitle = root.find("a:subtitle", NS)
     assert "machine-translated offline" in subtitle.text and "Argos Translate" in subtitle.text
@@ -163,7 +180,7 @@ def test_feed_head(root):
 
 
 def test_feed_id_is_stable_and_independent_of_the_base_url(root):
-    elsewhere = replace(FEED, self_url="https://b.net/a.xml", site_url="https://b.net/")
+    elsewhere = replace(FEED, base_url="https://b.net/")
     moved = render(feed=elsewhere)
     feed_id = root.find("a:id", NS).text
     assert feed_id.startswith("urn:uuid:")
@@ -179,7 +196,7 @@ def test_generator_names_feedbridge_not_feedgen(root):
 
 def test_entries_keep_the_given_order(root):
     hrefs = root.xpath("a:entry/a:link[@rel='alternate']/@href", namespaces=NS)
-    assert hrefs == [entry.paper.abs_url for entry in ENTRIES]
+    assert hrefs == [entry.paper.links.abstract for entry in ENTRIES]
 
 
 def test_entry_id_follows_the_documented_rule(root):
@@ -236,7 +253,7 @@ def test_links_have_rel_type_and_title(root):
 
 def test_comments_and_their_code_link_are_shown():
     comment = "12 pages. Code: https://github.com/alice/qec (MIT licence)"
-    root = render([replace(ENTRIES[0], paper=replace(PLAIN, comment=comment))])
+    root = render([replace(ENTRIES[0], paper=replace(PLAIN, comment=comment, links=arxiv_links(PLAIN.arxiv_id, PLAIN.version, comment)))])
     schema = etree.RelaxNG(file=str(ATOM_RNG))
     assert schema.validate(root), schema.error_log
     div = content_of(root, 0)
@@ -280,7 +297,7 @@ def test_content_facts_line_and_links(root):
     hrefs = div.xpath(".//h:a/@href", namespaces=NS)
     assert "https://doi.org/10.1103/PhysRevA.111.042418" in hrefs
     assert PLAIN.license in hrefs
-    assert {PLAIN.abs_url, PLAIN.pdf_url, PLAIN.html_url} <= set(hrefs)
+    assert {PLAIN.links.abstract, PLAIN.links.pdf, PLAIN.links.html} <= set(hrefs)
     assert "arXiv:hep-th/9901001v2 · replacement" in "".join(content_of(root, 2).itertext())
 
 
@@ -315,7 +332,7 @@ def test_original_title_and_abstract_are_in_the_source_language(root):
 
 
 def test_hostile_text_stays_text():
-    data = render_atom(FEED, ENTRIES)
+    data = atom()
     parsed = feedparser.parse(data)
     assert parsed.entries[1].title == f"訳 {HOSTILE} — {HOSTILE}"
     div = content_of(etree.fromstring(data), 1)
@@ -326,7 +343,7 @@ def test_hostile_text_stays_text():
 
 
 def test_characters_illegal_in_xml_are_dropped(root):
-    assert b"\x0b" not in render_atom(FEED, ENTRIES)
+    assert b"\x0b" not in atom()
     translated = content_of(root, 1).find("h:div", NS).findall("h:p", NS)[0]
     assert translated.text == f"要約 {HOSTILE}。"
 
@@ -359,7 +376,7 @@ def test_only_a_web_licence_becomes_a_link_and_any_other_stays_text(licence, lin
 def test_del_and_c1_controls_are_dropped_like_the_controls_xml_forbids():
     """feedparser would read \\x85 as '…' and \\x9b is a terminal's CSI: neither is text."""
     paper = replace(PLAIN, title="Quote\x93d\x94 \x7ftitle", authors=(Author("Ada\x85 Lovelace"),))
-    data = render_atom(FEED, [translate(paper, "訳\x9b", [("We show a logical qubit.", "示す。", True)])])
+    data = atom([translate(paper, "訳\x9b", [("We show a logical qubit.", "示す。", True)])])
     assert not re.search("[\x7f-\x9f]", data.decode("utf-8"))
     entry = feedparser.parse(data).entries[0]
     assert (entry.title, entry.author) == ("訳 — Quoted title", "Ada Lovelace")
@@ -368,7 +385,8 @@ def test_del_and_c1_controls_are_dropped_like_the_controls_xml_forbids():
 def test_arxiv_text_inside_a_line_is_a_bidi_isolate_and_the_text_is_unchanged():
     """An override (U+202E) in one author or category must not reorder the rest of the line."""
     paper = replace(PLAIN, authors=(Author("Eve \u202eevil", ("Lab\u2067",)), Author("Bob")),
-                    categories=("quant-ph\u202e", "cs.AI"), journal_ref="J. \u202eRef", comment="C\u202e")
+                    categories=("quant-ph\u202e", "cs.AI"), journal_ref="J. \u202eRef", comment="C\u202e",
+                    links=arxiv_links(PLAIN.arxiv_id, PLAIN.version, "C\u202e"))
     div = content_of(render([replace(ENTRIES[0], paper=paper)]), 0)
     authors, facts = div.findall("h:p", NS)[1:3]
     assert [(span.get("dir"), span.text) for span in authors] == [("auto", "Eve \u202eevil (Lab\u2067)"), ("auto", "Bob")]

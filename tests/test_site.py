@@ -22,13 +22,15 @@ from click.testing import CliRunner
 from lxml import etree
 
 from feedbridge.archive import Entry
-from feedbridge.arxiv import Author, parse_feed
+from feedbridge.model import Author, FeedStatus
+from feedbridge.sources.arxiv_rss import parse_feed
 from feedbridge.cli import cli
-from feedbridge.render.site import SiteFeed, render_feed_page
+from feedbridge.render.site import PagesWriter
+from feedbridge.render.view import FeedView, SiteView
 from feedbridge.serve import make_server
-from feedbridge.translate import SentencePair, TranslatedPaper, Translation
+from feedbridge.model import SentencePair, TranslatedPaper, Translation
 from support.builds import build, tiny_model_installed
-from support.checks import assert_valid_atom, require_tool
+from support.checks import ATOM, assert_valid_atom, require_tool
 from support.config import BASE_URL, write_config
 from support.paths import QUANT_PH
 from support.site import FEEDS, HOSTILE_SENTENCE, HOSTILE_TITLE, build_site
@@ -94,12 +96,19 @@ def test_feed_page_labels_every_part_with_its_language(site):
     assert {"https://arxiv.org/abs/2504.17830", "https://arxiv.org/pdf/2504.17830v1"} <= links
 
 
-def site_feed(entries) -> SiteFeed:
-    return SiteFeed(
-        name="quant-ph.ja", label="quant-ph", target_lang="ja", language_name="Japanese",
-        feed_url="https://example.org/quant-ph.ja.xml", published=True, status="updated", message="",
-        entries=tuple(entries), last_day=None,
+def site_feed(entries) -> FeedView:
+    return FeedView(
+        name="quant-ph.ja", label="quant-ph", source_lang="en", target_lang="ja", language_name="Japanese",
+        engine="Argos Translate", base_url="https://example.org/", status=FeedStatus.UPDATED, message="",
+        entries=tuple(entries), last_day=None, updated=max(entry.updated for entry in entries), published=True,
     )
+
+
+def render_feed_page(feed: FeedView) -> bytes:
+    """The feed's page, as the site writer renders it."""
+    pages = PagesWriter().render(SiteView(feed.base_url, (feed,)))
+    assert list(pages) == [f"{feed.name}.html"]
+    return pages[f"{feed.name}.html"]
 
 
 def test_each_translated_sentence_stands_above_its_original():
@@ -237,3 +246,18 @@ def test_control_characters_from_a_history_cannot_break_a_page():
     assert article.cssselect(".original-title")[0].text_content() == "Broken title"
     assert [b.text_content() for b in article.cssselect(".authors bdi")] == ["Ada Lovelace"]
     assert [p.text_content() for p in article.cssselect("ol.abstract p")] == ["一。", "One."]
+
+
+def test_a_title_partly_translated_reads_the_same_on_the_page_as_in_the_feed():
+    """The page once joined only the translated parts of a title while the Atom joined
+    every part: one sentence refused, and the page lost it."""
+    from feedbridge.render.atom import render_atom
+
+    paper = parse_feed(QUANT_PH.read_bytes(), "q").papers[0]
+    title = Translation((SentencePair("Part one.", "第一部。"), SentencePair("Part two.", "Part two.", translated=False)))
+    entry = Entry(TranslatedPaper(paper, "en", "ja", title, Translation(()), "translate-en_ja 1.0"), paper.announced)
+    feed = site_feed([entry])
+    heading = lxml.html.fromstring(render_feed_page(feed)).cssselect("article.paper h2")[0].text_content()
+    atom_title = etree.fromstring(render_atom(feed)).find(f"{ATOM}entry/{ATOM}title").text
+    assert heading == "第一部。 Part two."
+    assert atom_title.startswith(heading + " — ")

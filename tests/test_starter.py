@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 import yaml
 
 from feedbridge.config import load_config, parse_config
+from feedbridge.translate import packages
 from feedbridge.errors import ConfigError, ExitCode
 from feedbridge.starter import (
     PLACEHOLDER_BASE_URL,
@@ -60,8 +62,10 @@ def test_every_value_is_plain_yaml_data():
 
 
 def test_a_language_code_yaml_would_read_as_a_boolean_stays_a_string():
-    text = starter_config(["cs.AI"], "no", installed_pairs=frozenset({("en", "no")}))
-    config = parse_config(text, Path("feeds.yaml"), frozenset({("en", "no")}))
+    with patch.object(packages, "installed_pairs", lambda: frozenset({("en", "no")})), \
+            patch.object(packages, "packages_dir", lambda: Path("/")):
+        text = starter_config(["cs.AI"], "no")
+    config = parse_config(text, Path("feeds.yaml"))
     assert config.feeds[0].target_lang == "no"
 
 

@@ -9,7 +9,7 @@ import random
 import ctranslate2
 import pytest
 
-from feedbridge.translate.engine import BatchRunner, Decoding
+from feedbridge.translate.ct2 import BatchRunner, Decoding
 from support.paths import TRANSLITERATION_MODEL
 
 KNOWN = {"آتزمون": "atzmon", "آرثر": "arther", "ساره": "sare", "محمد": "mahmad", "لندن": "lenden"}

@@ -41,9 +41,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tools")]
 
-from feedbridge.arxiv import parse_feed  # noqa: E402
+from feedbridge.sources.arxiv_rss import parse_feed  # noqa: E402
 from feedbridge.translate import TranslationStats  # noqa: E402
-from feedbridge.translate.engine import ArgosTranslator, Decoding, translate_papers  # noqa: E402
+from feedbridge.translate.argos import ArgosBackend  # noqa: E402
+from feedbridge.translate.ct2 import Decoding  # noqa: E402
+from feedbridge.translate.engine import translate_papers  # noqa: E402
 from feedbridge.translate.memory import TranslationMemory  # noqa: E402
 from feedbridge.translate.segment import split_sentences  # noqa: E402
 
@@ -92,7 +94,7 @@ class RecordingTranslator:
     """Stands in for the model to see what the engine would send it; answers each
     sentence with itself, which keeps every placeholder."""
 
-    def __init__(self, real: ArgosTranslator):
+    def __init__(self, real: ArgosBackend):
         self.provenance = real.provenance
         self.decoding = real.decoding
         self.count_tokens = real.count_tokens
@@ -103,8 +105,8 @@ class RecordingTranslator:
         return [[s] for s in sentences]
 
 
-def engine_translator(package, beam: int, **settings) -> ArgosTranslator:
-    return ArgosTranslator(package, beam_size=beam, device="cpu", retry=False, fixed_length=True, **settings)
+def engine_translator(package, beam: int, **settings) -> ArgosBackend:
+    return ArgosBackend(package, beam_size=beam, device="cpu", retry=False, fixed_length=True, **settings)
 
 
 # ---------------------------------------------------------------- the paths (one per process)
@@ -146,7 +148,7 @@ def raw(package, sentences: list[str], beam: int) -> dict:
     import ctranslate2
     import sentencepiece
 
-    from feedbridge.translate.engine import available_cores
+    from feedbridge.translate.ct2 import available_cores
 
     sp = sentencepiece.SentencePieceProcessor(model_file=str(package.sentencepiece_model))
     tokenized = [sp.encode(s, out_type=str) for s in sentences]

@@ -1,0 +1,31 @@
+"""The render stage: writers turn the published-feed view into files.
+
+A writer is an object with one method, ``render(view) -> {relative path: bytes}``. Feed
+writers render one feed's own files (its Atom document) and run only for a feed whose
+window is published this run: a feed that failed keeps the files it had. Site writers
+render what stands around every feed (its page, the index, the OPML list, the
+stylesheet) from the whole site's view, on every run. A new output format is a new
+module with a writer and one line in one of the lists below.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from feedbridge.render.atom import AtomWriter
+from feedbridge.render.opml import OpmlWriter
+from feedbridge.render.site import IndexWriter, PagesWriter, StylesheetWriter
+from feedbridge.render.view import FeedView, SiteView
+
+
+class FeedWriter(Protocol):
+    def render(self, feed: FeedView) -> dict[str, bytes]:
+        """The feed's files; raises OutputError when the result must not be published."""
+
+
+class SiteWriter(Protocol):
+    def render(self, site: SiteView) -> dict[str, bytes]: ...
+
+
+FEED_WRITERS: tuple[FeedWriter, ...] = (AtomWriter(),)
+SITE_WRITERS: tuple[SiteWriter, ...] = (StylesheetWriter(), IndexWriter(), PagesWriter(), OpmlWriter())

@@ -1,37 +1,13 @@
-"""The translate stage: argos packages in, sentence-aligned translations out.
+"""The translate stage: papers in, sentence-aligned translations out (model.TranslatedPaper).
 
-This module holds the stage's data types only, so importing it stays cheap.
+``backend.py`` is the seam to the models, ``engine.py`` the pass over a run's sentences,
+``memory.py`` what earlier runs translated. This module holds the stage's account of
+one pass only, so importing it stays cheap.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from feedbridge.arxiv import Paper
-
-
-@dataclass(frozen=True)
-class SentencePair:
-    source: str
-    target: str
-    translated: bool = True  # False: the engine fell back to the source text
-
-
-@dataclass(frozen=True)
-class Translation:
-    """A text split into sentences, each with its translation, in order."""
-
-    sentences: tuple[SentencePair, ...]
-
-
-@dataclass(frozen=True)
-class TranslatedPaper:
-    paper: Paper
-    source_lang: str
-    target_lang: str
-    title: Translation
-    abstract: Translation
-    translator: str  # provenance, e.g. "translate-en_ja 1.1"
 
 
 @dataclass

@@ -53,7 +53,7 @@ def main(argv: list[str]) -> None:
 def _hook_points(reached) -> None:
     """Wrap the calls where each kind of kill point lies."""
     from feedbridge import fetch
-    from feedbridge.translate.engine import BatchRunner
+    from feedbridge.translate.ct2 import BatchRunner
 
     read_body = fetch._read_body
 

@@ -5,8 +5,9 @@ arXiv's RSS carries none of the comments readers ask for. The API
 (``export.arxiv.org/api/query?id_list=…``) is asked in batches through the caller's
 ``Fetcher``, so the same 3-second politeness covers the feeds and the API, and each
 paper version's answer is kept in one JSON file in the cache folder: a paper is asked
-once. The answer is parsed by ``arxiv.parse_feed``, by namespace, so the API's 2026
-serialization reads like any other Atom.
+once. The answer is read by `parse_atom` below, by namespace, so the API's 2026
+serialization reads like any other Atom; `arxiv_rss.parse_feed` hands it the RSS
+service's Atom feeds (rss.arxiv.org/atom/<cat>) too.
 
 Enrichment is a nicety: a failing API never raises. The papers go out as they came,
 and the result says what was missed and why.
@@ -28,17 +29,42 @@ is used but not cached, so the next run asks again.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import partial
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
-from feedbridge.arxiv import Author, Paper, parse_feed
+from lxml import etree
+
 from feedbridge.atomicfile import write_atomic
 from feedbridge.config import DEFAULT_API_URL
 from feedbridge.errors import FeedbridgeError, OutputError
 from feedbridge.fetch import Fetcher
+from feedbridge.model import Author, Paper, SourceFeed
+from feedbridge.sources.arxiv_links import arxiv_links
+from feedbridge.sources.arxiv_text import clean_name, html_to_text, iso_date, joined, quoted
+from feedbridge.sources.arxiv_xml import (
+    ARXIV,
+    ATOM,
+    DC,
+    Unusable,
+    announce_type,
+    date_of,
+    id_and_version,
+    optional_text,
+    read_announcement,
+    read_feed,
+    read_items,
+    refuse_error_channel,
+    require_arxiv_address,
+    split_authors,
+    text_of,
+    unique,
+)
 
 BATCH_SIZE = 100  # ids per request: a URL of about 1.3 KB and an answer of about 230 KB
 CACHE_FILE = "arxiv-api.json"
@@ -46,6 +72,7 @@ CACHE_FILE = "arxiv-api.json"
 # again only by reruns on the same day (or a feed that lagged): this is days of the
 # busiest categories.
 CACHE_LIMIT = 20_000
+_DOI_URL = re.compile(r"https?://(?:dx\.)?doi\.org/", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -174,7 +201,7 @@ def _look_up(papers: list[Paper], fetcher: Fetcher, api_url: str, batch_size: in
         batch = papers[start:start + batch_size]
         url = query_url(api_url, [paper.arxiv_id for paper in batch])
         try:
-            found = {p.arxiv_id: p for p in parse_feed(fetcher.fetch(url).body, url).papers}
+            found = {p.arxiv_id: p for p in parse_answer(fetcher.fetch(url).body, url).papers}
         except FeedbridgeError as error:
             return _Lookup(answers, failed=len(papers) - start, error=str(error))
         for paper in batch:
@@ -183,13 +210,21 @@ def _look_up(papers: list[Paper], fetcher: Fetcher, api_url: str, batch_size: in
     return _Lookup(answers, failed=0, error=None)
 
 
+def parse_answer(data: bytes, url: str) -> SourceFeed:
+    """One answer of the API, which speaks only Atom: any other document is refused."""
+    return read_feed(data, url, {ATOM + "feed": parse_atom})
+
+
 def _apply(paper: Paper, answer: Answer | None) -> Paper:
-    """Copy what is safe to copy from the answer, as the module docstring explains."""
+    """Copy what is safe to copy from the answer, as the module docstring explains; the
+    links are derived again, since the code link is read from the comment."""
     if answer is None:
         return paper
+    comment = answer.comment if answer.version == paper.version else paper.comment
     return replace(
         paper,
-        comment=answer.comment if answer.version == paper.version else paper.comment,
+        comment=comment,
+        links=arxiv_links(paper.arxiv_id, paper.version, comment),
         journal_ref=paper.journal_ref or answer.journal_ref,
         doi=paper.doi or answer.doi,
         authors=_with_affiliations(paper.authors, answer.authors),
@@ -243,3 +278,94 @@ class _AnswerCache:
         kept = list(self._answers.items())[-CACHE_LIMIT:]
         data = {key: answer.to_json() for key, answer in kept}
         write_atomic(self.path, json.dumps(data, ensure_ascii=False, indent=0).encode("utf-8"))
+
+
+# --- Atom (the API's answers, and rss.arxiv.org/atom/<cat>) ---------------------
+
+
+def parse_atom(root: etree._Element) -> SourceFeed:
+    """An Atom document's papers; arXiv's error answers, and a feed not on arxiv.org, are refused."""
+    title = text_of(root.find(ATOM + "title"))
+    refuse_error_channel(title)
+    entries = list(root.iterfind(ATOM + "entry"))
+    for entry in entries:
+        if "arxiv.org/api/errors" in text_of(entry.find(ATOM + "id")):
+            message = text_of(entry.find(ATOM + "summary")) or text_of(entry.find(ATOM + "title"))
+            raise Unusable(f"the arXiv API answered with an error: {quoted(message)}")
+    addresses = [text_of(root.find(ATOM + "id"))]
+    addresses += [link.get("href", "") for link in root.iterfind(ATOM + "link")]
+    require_arxiv_address(addresses)
+    announced = iso_date(text_of(root.find(ATOM + "updated")))
+    return read_items(title, announced, entries, partial(_atom_paper, feed_date=announced))
+
+
+def _atom_paper(entry: etree._Element, feed_date: datetime | None) -> Paper:
+    """An entry of either Atom shape: the RSS service's (announce prefix, dc:creator) or
+    the API's (plain summary, <author> with arxiv:affiliation, arxiv:primary_category)."""
+    announcement = read_announcement(_atom_text(entry.find(ATOM + "summary")))
+    title = _atom_text(entry.find(ATOM + "title"))
+    arxiv_id, version = id_and_version(text_of(entry.find(ATOM + "id")), announcement, title)
+    published = iso_date(text_of(entry.find(ATOM + "published")))
+    updated = iso_date(text_of(entry.find(ATOM + "updated")))
+    comment = optional_text(entry.find(ARXIV + "comment"))
+    return Paper(
+        arxiv_id=arxiv_id,
+        version=version,
+        title=joined(title),
+        abstract=announcement.abstract,
+        authors=_atom_authors(entry),
+        categories=_atom_categories(entry),
+        announce_type=announce_type(entry, announcement),
+        announced=date_of(arxiv_id, published, updated, feed_date),
+        links=arxiv_links(arxiv_id, version, comment),
+        doi=(
+            optional_text(entry.find(ARXIV + "doi"))
+            or optional_text(entry.find(ARXIV + "DOI"))
+            or _doi_from_link(entry)
+        ),
+        journal_ref=(
+            optional_text(entry.find(ARXIV + "journal_ref"))
+            or optional_text(entry.find(ARXIV + "journal_reference"))
+        ),
+        license=optional_text(entry.find(DC + "rights")) or optional_text(entry.find(ATOM + "rights")),
+        comment=comment,
+    )
+
+
+def _doi_from_link(entry: etree._Element) -> str | None:
+    """The API also gives the DOI as `<link title="doi" href="https://doi.org/…">`."""
+    for link in entry.iterfind(ATOM + "link"):
+        href = link.get("href", "")
+        if link.get("title") == "doi" and _DOI_URL.match(href):
+            return unquote(_DOI_URL.sub("", href, count=1)) or None
+    return None
+
+
+def _atom_text(element: etree._Element | None) -> str:
+    """An Atom text construct: type="html" is markup to read as text; text and xhtml are text."""
+    if element is not None and element.get("type") == "html":
+        return html_to_text(text_of(element))
+    return text_of(element)
+
+
+def _atom_authors(entry: etree._Element) -> tuple[Author, ...]:
+    creators = [text_of(c) for c in entry.iterfind(DC + "creator")]
+    if creators:
+        return split_authors(", ".join(creators))
+    authors = []
+    for author in entry.iterfind(ATOM + "author"):
+        name = clean_name(text_of(author.find(ATOM + "name")))
+        affiliations = unique(
+            [clean_name(text_of(a)) for a in author.iterfind(ARXIV + "affiliation")]
+        )
+        if name:
+            authors.append(Author(name, affiliations))
+    return tuple(authors)
+
+
+def _atom_categories(entry: etree._Element) -> tuple[str, ...]:
+    """arxiv:primary_category first when the API gives one, then the categories in order."""
+    primary = entry.find(ARXIV + "primary_category")
+    terms = [] if primary is None else [primary.get("term", "")]
+    terms += [category.get("term", "") for category in entry.iterfind(ATOM + "category")]
+    return unique([joined(term) for term in terms])

@@ -1,0 +1,513 @@
+"""The pipeline: ``plan`` finds what a run would do, ``execute`` does it.
+
+Only this module knows the order of the stages. ``plan``:
+
+1. a backend for each language pair of the selected feeds (installing a missing Argos
+   package unless offline; a dry run only looks at what is installed);
+2. each feed's history (its published archive) from the site or the output folder;
+3. each source read once, however many feeds use it;
+4. each source judged against the feed's last batch (the freshness guard), and the
+   papers that change the feed chosen;
+5. the window of each feed that changes enriched from the arXiv API, through the same
+   Fetcher, so one pause between requests covers arXiv's feeds and its API (a dry run
+   only counts what it would ask); a failing API only costs a warning;
+6. the translation work of each language pair found: a paper the published feeds hold
+   with the same title and abstract keeps its translation, a cross-listed paper is
+   translated once, and every sentence is looked up in the translation memory.
+
+``--dry-run`` stops there and reports the plan. ``execute`` translates what the memory
+did not know, one engine pass per language pair, merges each feed's window, writes its
+archive and its files (the feed writers), then the site (the site writers) and
+``status.json``. A feed that fails, or whose batch is empty or stale, is republished from
+its history exactly as it was; the other feeds of the run are still built.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from feedbridge.archive import (
+    Batch, FeedArchive, History, HistoryReader, Window, archive_path, batch_of, carry_over, dump, judge, merge,
+    published_translations, select_papers,
+)
+from feedbridge.atomicfile import output_lock, remove_temporaries, write_atomic
+from feedbridge.config import Config, FeedConfig
+from feedbridge.errors import ConfigError, FeedbridgeError
+from feedbridge.fetch import fetcher_for
+from feedbridge.model import FeedStatus, Paper, SourceFeed, TranslatedPaper
+from feedbridge.render import FEED_WRITERS, SITE_WRITERS
+from feedbridge.render.atom import atom_path
+from feedbridge.render.view import FeedView, SiteView
+from feedbridge.report import STATUS_FILE, BuildReport, FeedOutcome, status_document, status_line
+from feedbridge.sources import feed_source
+from feedbridge.sources.arxiv_api import BATCH_SIZE as API_BATCH_SIZE
+from feedbridge.sources.arxiv_api import enrich, unanswered
+from feedbridge.translate import TranslationStats
+from feedbridge.translate.backend import MODEL_KINDS, Backend, backend_settings, check_models
+from feedbridge.translate.engine import TranslationJob, paper_identity, prepare, run
+from feedbridge.translate.memory import FILE_NAME as MEMORY_FILE
+from feedbridge.translate.memory import TranslationMemory
+
+SITE_MAX_BYTES = 256 * 2**20  # a feed's archive holds its whole window; arXiv's 8 MiB cap is too small
+
+Log = Callable[[str], None]
+Progress = Callable[[str, int, int], None]  # (language pair, sentences done, sentences in total)
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    out_dir: Path | None = None  # overrides site.output_dir
+    from_dir: Path | None = None  # read DIR/<category>.xml instead of the network
+    offline: bool = False  # never install a missing package from the index
+    only: tuple[str, ...] = ()  # feed names or categories to build; empty: all
+    base_url: str | None = None  # overrides site.base_url
+
+
+@dataclass
+class FeedPlan:
+    """What this run does to one feed, before anything is translated."""
+
+    feed: FeedConfig
+    history: History
+    status: FeedStatus = FeedStatus.UPDATED
+    message: str = ""
+    batches: dict[str, Batch] = field(default_factory=dict)  # the fresh sources' batches
+    papers: list[Paper] = field(default_factory=list)  # to translate and merge
+    channel_date: datetime | None = None  # an empty first feed's date
+    carried: list[TranslatedPaper | None] = field(default_factory=list)  # per paper: its published translation
+    stats: TranslationStats = field(default_factory=TranslationStats)  # this feed's share of its pair's pass
+    seconds: float = 0.0  # spent translating
+
+    @property
+    def new(self) -> int:
+        """Papers new to the published window."""
+        previous = {e.paper.arxiv_id for e in self.history.archive.entries}
+        return sum(p.arxiv_id not in previous for p in self.papers)
+
+    @property
+    def updated(self) -> int:
+        """New versions of papers the window holds."""
+        return len(self.papers) - self.new
+
+    @property
+    def window_papers(self) -> list[Paper]:
+        """The papers a changing feed will hold: the chosen ones, and the kept entries'."""
+        chosen = {p.arxiv_id for p in self.papers}
+        return self.papers + [e.paper for e in self.history.archive.entries if e.paper.arxiv_id not in chosen]
+
+
+@dataclass
+class PairPlan:
+    """One language pair's engine pass: its backend and the work found for it."""
+
+    source_lang: str
+    target_lang: str
+    backend: Backend | None  # None only in a dry run, where the pair's model is not installed
+    job: TranslationJob
+    stats: TranslationStats
+
+
+@dataclass
+class RunPlan:
+    """Everything a run will do, found without writing anything."""
+
+    config: Config
+    options: BuildOptions
+    base_url: str
+    out_dir: Path
+    backends: dict[tuple[str, str], Backend]
+    feeds: dict[str, FeedPlan]  # the selected feeds, by name
+    histories: dict[str, History]  # every configured feed's, for the whole site
+    pairs: list[PairPlan] = field(default_factory=list)
+    locations: list[str] = field(default_factory=list)  # the URLs (or saved files) read
+    missing_models: list[str] = field(default_factory=list)  # "en->ja": a build would install them
+    warnings: list[str] = field(default_factory=list)
+    enrichment: str | None = None  # the API step's summary line
+    requests: int = 0  # requests to arXiv (feeds and API), each min_interval apart
+    api_papers: int = 0  # papers the arXiv API would be asked about (dry run)
+    api_requests: int = 0
+
+    @property
+    def papers_to_translate(self) -> int:
+        return sum(len({paper_identity(p) for p in pair.job.papers}) for pair in self.pairs)
+
+    @property
+    def papers_reused(self) -> int:
+        """Papers of the run the engine is not given: published translations, and a
+        cross-list's second feed."""
+        return sum(len(plan.papers) for plan in self.feeds.values()) - self.papers_to_translate
+
+    @property
+    def sentences_model(self) -> int:
+        return sum(pair.stats.by_model for pair in self.pairs)
+
+    @property
+    def sentences_cached(self) -> int:
+        return sum(pair.stats.from_memory for pair in self.pairs)
+
+
+def select_feeds(config: Config, only: Sequence[str]) -> list[FeedConfig]:
+    if not only:
+        return list(config.feeds)
+    chosen = [f for f in config.feeds if f.name in only or f.category in only]
+    unknown = set(only) - {f.name for f in chosen} - {f.category for f in chosen}
+    if unknown:
+        known = ", ".join(f.name for f in config.feeds)
+        raise ConfigError(f"--only {sorted(unknown)[0]}: no such feed in {config.path} (feeds: {known})")
+    return chosen
+
+
+class _Run:
+    """One run's options resolved once, and its two outputs: the log and the warnings."""
+
+    def __init__(self, config: Config, options: BuildOptions, log: Log, detail: Log, warn: Log, *, dry_run: bool):
+        self.config = config
+        self.options = options
+        self.log = log
+        self.detail = detail
+        self.warn = warn
+        self.dry_run = dry_run
+        base_url = options.base_url or config.base_url
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.out_dir = options.out_dir or config.output_dir
+        # One fetcher for arXiv's feeds and its API: the pause between requests covers both.
+        # A dry run writes nothing, so it keeps no conditional-GET state.
+        self.fetcher = fetcher_for(config, cache=not dry_run) if options.from_dir is None else None
+        self.source = feed_source(config.feed_url, self.fetcher, options.from_dir)
+
+    @property
+    def asks_api(self) -> bool:
+        """Whether the arXiv API may be asked: not offline, not from saved feeds."""
+        return self.config.enrich and not self.options.offline and self.options.from_dir is None
+
+
+def plan(config: Config, options: BuildOptions, log: Log = lambda _: None, detail: Log = lambda _: None,
+         *, memory: TranslationMemory | None = None, warnings: list[str] | None = None) -> RunPlan:
+    """Find what a run does, stages 1 to 6 of the module's docstring; ``warnings`` collects
+    the problems that stop no feed (the build's list, which its memory warns into too).
+
+    Without ``memory`` (the build's, open for writing) it is a dry run: nothing is
+    installed or written, and the translation memory is only read.
+    """
+    check_models(config)
+    selected = select_feeds(config, options.only)
+    result = RunPlan(config, options, "", Path(), {}, {}, {}, warnings=[] if warnings is None else warnings)
+    run_ = _Run(config, options, log, detail, _warner(result.warnings, log), dry_run=memory is None)
+    result.base_url, result.out_dir = run_.base_url, run_.out_dir
+    _backends(run_, result, selected)
+    result.histories = _histories(run_)
+    categories = list(dict.fromkeys(c for feed in selected for c in feed.sources))
+    result.locations = [run_.source.location(c) for c in categories]
+    fetched = _fetch(run_, categories)
+    result.feeds = {feed.name: plan_feed(feed, result.histories[feed.name], fetched) for feed in selected}
+    result.requests = 0 if options.from_dir else len(categories)
+    _enrich(run_, result)
+    pairs = dict.fromkeys((f.source_lang, f.target_lang) for f in selected)
+    if memory is None:
+        with TranslationMemory(config.cache_dir / MEMORY_FILE, read_only=True, warn=run_.warn) as memory:
+            result.pairs = [_plan_pair(run_, result, *pair, memory) for pair in pairs]
+    else:
+        result.pairs = [_plan_pair(run_, result, *pair, memory) for pair in pairs]
+    return result
+
+
+def _backends(run_: _Run, result: RunPlan, feeds: Sequence[FeedConfig]) -> None:
+    """A backend per language pair and kind of model; a dry run installs nothing."""
+    settings = backend_settings(run_.config)
+    for feed in feeds:
+        pair = (feed.source_lang, feed.target_lang)
+        if pair in result.backends or "->".join(pair) in result.missing_models:
+            continue
+        kind = MODEL_KINDS[feed.model]
+        if run_.dry_run:
+            backend = kind.installed(*pair, **settings)
+            if backend is None:
+                result.missing_models.append("->".join(pair))
+                continue
+        else:
+            backend = kind.backend(*pair, offline=run_.options.offline, log=run_.log, **settings)
+        result.backends[pair] = backend
+
+
+def _histories(run_: _Run) -> dict[str, History]:
+    """Every configured feed's history: the site must be whole even with --only."""
+    # The site is ours, not arXiv's: no politeness pause, and short retries so an
+    # unpublished or unreachable site costs seconds per feed, not minutes.
+    config = run_.config
+    site = fetcher_for(config, cache=not run_.dry_run, min_interval=0, max_bytes=SITE_MAX_BYTES,
+                       retries=min(config.retries, 2), backoff=min(config.backoff, 1.0))
+    reader = HistoryReader(run_.base_url, run_.out_dir, site)
+    histories = {}
+    for feed in config.feeds:
+        histories[feed.name] = reader.read(feed.name)
+        run_.detail(f"{feed.name}: history {histories[feed.name].origin}")
+    return histories
+
+
+def _fetch(run_: _Run, categories: Sequence[str]) -> dict[str, SourceFeed | FeedbridgeError]:
+    """Each source once, in config order; a failure is kept for the feeds that need it."""
+    fetched: dict[str, SourceFeed | FeedbridgeError] = {}
+    for category in categories:
+        run_.detail(f"reading {run_.source.location(category)}")
+        try:
+            fetched[category] = run_.source.read(category)
+        except FeedbridgeError as err:
+            fetched[category] = err
+            continue
+        for warning in fetched[category].warnings:  # repaired characters, skipped items
+            run_.warn(warning)
+    return fetched
+
+
+def plan_feed(feed: FeedConfig, history: History, fetched: dict[str, SourceFeed | FeedbridgeError]) -> FeedPlan:
+    """Judge each of the feed's sources and choose the papers that change it."""
+    plan_ = FeedPlan(feed, history)
+    failures, kept = [], []
+    for category in feed.sources:
+        got = fetched[category]
+        if isinstance(got, FeedbridgeError):
+            failures.append(str(got))
+            continue
+        verdict = judge(history.archive.batches.get(category), got)
+        if verdict.status == "fresh":
+            plan_.batches[category] = batch_of(got)
+            plan_.papers += got.papers
+        else:
+            kept.append((verdict, category))
+            plan_.channel_date = plan_.channel_date or got.announced
+    plan_.papers = select_papers(feed, plan_.papers, history.archive)
+    several = len(feed.sources) > 1
+    plan_.message = "; ".join(failures + [f"{c}: {v.message}" if several else v.message for v, c in kept])
+    if failures:
+        plan_.status = FeedStatus.FAILED
+    elif not plan_.batches:
+        stale = any(v.status == "stale" for v, _ in kept)
+        plan_.status = FeedStatus.STALE if stale else FeedStatus.EMPTY
+    return plan_
+
+
+def _enrich(run_: _Run, result: RunPlan) -> None:
+    """Enrich the window of every feed that changes: its new papers, and the entries it
+    keeps (one that went out without comments gets another chance; the cache means only
+    papers not answered before are asked). A feed kept as published is left alone.
+    A dry run only counts the papers and requests the API would get."""
+    config = run_.config
+    changing = [p for p in result.feeds.values() if p.batches]
+    papers = [paper for p in changing for paper in p.window_papers]
+    if not config.enrich or not papers:
+        return
+    if run_.dry_run:
+        if run_.asks_api:
+            asked = unanswered(papers, config.cache_dir)
+            result.api_papers = len(asked)
+            result.api_requests = -(-len(asked) // API_BATCH_SIZE)
+            result.requests += result.api_requests
+        return
+    answer = enrich(papers, fetcher=run_.fetcher if run_.asks_api else None, cache_dir=config.cache_dir,
+                    api_url=config.api_url)
+    enriched = {(p.arxiv_id, p.version): p for p in answer.papers}
+    for feed_plan in changing:
+        feed_plan.papers = [enriched[(p.arxiv_id, p.version)] for p in feed_plan.papers]
+        history = feed_plan.history
+        entries = tuple(
+            replace(e, translated=replace(e.translated, paper=enriched.get((e.paper.arxiv_id, e.paper.version), e.paper)))
+            for e in history.archive.entries
+        )
+        feed_plan.history = replace(history, archive=replace(history.archive, entries=entries))
+    result.enrichment = answer.summary
+    run_.log(answer.summary if run_.asks_api else f"{answer.summary}; the API was not asked (--offline or --from-dir)")
+    if answer.warning:
+        run_.warn(answer.warning)
+
+
+def _plan_pair(run_: _Run, result: RunPlan, source_lang: str, target_lang: str,
+               memory: TranslationMemory) -> PairPlan:
+    """Every feed's papers of one language pair as one engine job: published translations
+    carried over, a cross-listed paper once, every sentence looked up in the memory."""
+    backend = result.backends.get((source_lang, target_lang))
+    feeds = [p for p in result.feeds.values() if (p.feed.source_lang, p.feed.target_lang) == (source_lang, target_lang)]
+    provenance = backend.provenance if backend is not None else "(not installed)"
+    published = published_translations((p.history.archive for p in feeds), provenance)
+    for feed_plan in feeds:
+        feed_plan.carried = [carry_over(published, paper) for paper in feed_plan.papers]
+    missing = {
+        paper_identity(paper): paper
+        for feed_plan in feeds
+        for paper, known in zip(feed_plan.papers, feed_plan.carried) if known is None
+    }
+    stats = TranslationStats()
+    job = prepare(list(missing.values()), backend, source_lang, target_lang,
+                  memory=memory if backend is not None else None, glossary=run_.config.glossary, stats=stats)
+    return PairPlan(source_lang, target_lang, backend, job, stats)
+
+
+# --- execute ---------------------------------------------------------------------------
+
+
+def build(config: Config, options: BuildOptions, log: Log = lambda _: None, *, detail: Log = lambda _: None,
+          progress: Progress | None = None) -> BuildReport:
+    """Plan and execute a build; raise only for problems that stop the whole run.
+
+    ``log`` gets the lines a run prints by default, ``detail`` those of --verbose, and
+    ``progress`` each language pair's translation progress. One build at a time per
+    output folder.
+    """
+    out_dir = options.out_dir or config.output_dir
+    with output_lock(out_dir):
+        for leftover in remove_temporaries(out_dir):
+            detail(f"removed {leftover}, left by an interrupted build")
+        started = time.monotonic()
+        warnings: list[str] = []
+        with TranslationMemory(config.cache_dir / MEMORY_FILE, warn=_warner(warnings, log)) as memory:
+            run_plan = plan(config, options, log, detail, memory=memory, warnings=warnings)
+            report = execute(run_plan, memory, log, detail, progress)
+        report.seconds = time.monotonic() - started
+        return report
+
+
+def execute(run_plan: RunPlan, memory: TranslationMemory, log: Log = lambda _: None,
+            detail: Log = lambda _: None, progress: Progress | None = None) -> BuildReport:
+    """Translate what the plan found, merge and write every feed, then the site and status.json."""
+    config = run_plan.config
+    report = BuildReport(warnings=run_plan.warnings, enrichment=run_plan.enrichment)
+    translated = _translate(run_plan, report, memory, log, progress)
+    window = Window(config.window_days, config.max_entries)
+    views = []
+    for feed in config.feeds:  # every feed, so that the output folder always holds the whole site
+        feed_plan = run_plan.feeds.get(feed.name) or FeedPlan(
+            feed, run_plan.histories[feed.name], FeedStatus.SKIPPED, "not selected by --only")
+        writing = time.monotonic()
+        outcome, view = _publish(run_plan, feed_plan, translated.get(feed.name, []), window)
+        outcome.seconds = feed_plan.seconds + time.monotonic() - writing
+        report.outcomes.append(outcome)
+        detail(status_line(outcome))
+        views.append(view)
+    site = SiteView(run_plan.base_url, tuple(views))
+    for writer in SITE_WRITERS:
+        for name, data in writer.render(site).items():
+            write_atomic(run_plan.out_dir / name, data)
+    write_atomic(run_plan.out_dir / STATUS_FILE, status_document(report))
+    return report
+
+
+def _warner(warnings: list[str], log: Log) -> Log:
+    """A problem that did not stop a feed: printed, and kept in status.json."""
+    def warn(warning: str) -> None:
+        warnings.append(warning)
+        log(f"Warning: {warning}")
+
+    return warn
+
+
+def _translate(run_plan: RunPlan, report: BuildReport, memory: TranslationMemory, log: Log,
+               progress: Progress | None) -> dict[str, list[TranslatedPaper]]:
+    """Each pair's job in one engine pass; each feed is then told its share: the sentences
+    the model translated for it (a sentence two feeds share counts for the first) and
+    those already known."""
+    result: dict[str, list[TranslatedPaper]] = {}
+    for pair in run_plan.pairs:
+        label = f"{pair.source_lang}->{pair.target_lang}"
+        on_progress = None
+        if progress is not None:
+            on_progress = lambda done, total: progress(label, done, total)  # noqa: E731
+        started = time.monotonic()
+        done = run(pair.job, memory=memory, stats=pair.stats, progress=on_progress)
+        seconds = time.monotonic() - started
+        if pair.job.papers:
+            log(f"translation {label}: {pair.stats.summary()}")
+        report.translated += len(pair.job.papers)
+        fresh = {paper_identity(t.paper): t for t in done}
+        attributed: set[str] = set()
+        for feed_plan in run_plan.feeds.values():
+            if (feed_plan.feed.source_lang, feed_plan.feed.target_lang) != (pair.source_lang, pair.target_lang):
+                continue
+            known = feed_plan.carried
+            result[feed_plan.feed.name] = [k or fresh[paper_identity(p)] for p, k in zip(feed_plan.papers, known)]
+            new = [t for t, k in zip(result[feed_plan.feed.name], known) if k is None]
+            sentences = {s.source for t in new for s in (*t.title.sentences, *t.abstract.sentences)}
+            by_model = (sentences & pair.stats.model_sentences) - attributed
+            attributed |= by_model
+            feed_plan.stats.by_model = len(by_model)
+            feed_plan.stats.from_memory = len(sentences) - len(by_model)
+            feed_plan.seconds = seconds * len(by_model) / max(len(pair.stats.model_sentences), 1)
+            report.reused += len(feed_plan.papers) - len(new)
+    return result
+
+
+def _publish(run_plan: RunPlan, feed_plan: FeedPlan, translated: list[TranslatedPaper],
+             window: Window) -> tuple[FeedOutcome, FeedView]:
+    """Write the feed's archive and files: merged when a batch was fresh, else as published."""
+    feed, history, out_dir = feed_plan.feed, feed_plan.history, run_plan.out_dir
+    outcome = FeedOutcome(
+        feed, feed_plan.status, run_plan.base_url + atom_path(feed.name), message=feed_plan.message,
+        history=history.origin, sentences_translated=feed_plan.stats.by_model,
+        sentences_cached=feed_plan.stats.from_memory,
+    )
+    archive = history.archive
+    if feed_plan.batches:
+        archive = merge(history.archive, translated, feed_plan.batches, window)
+        previous = {e.paper.arxiv_id for e in history.archive.entries}
+        outcome.added = sum(t.paper.arxiv_id not in previous for t in translated)
+        outcome.renewed = len(translated) - outcome.added
+        outcome.untranslated = sum(t.has_untranslated for t in translated)
+    # Without a history and a fresh batch there is nothing known to publish, except a
+    # first, empty feed: a file already there (from an older feedbridge) stays as it is.
+    first_empty = feed_plan.status == FeedStatus.EMPTY and not (out_dir / atom_path(feed.name)).exists()
+    view = _view(run_plan, feed, outcome, archive, feed_plan.channel_date)
+    if history.found or feed_plan.batches or first_empty:
+        try:
+            _write_feed(out_dir, view, archive)
+        except FeedbridgeError as err:
+            outcome.status, outcome.message, outcome.added, outcome.renewed = FeedStatus.FAILED, str(err), 0, 0
+            outcome.untranslated = 0
+            archive = history.archive
+    outcome.entries = len(archive.entries)
+    outcome.last_day = archive.days[-1] if archive.days else None
+    view = _view(run_plan, feed, outcome, archive, feed_plan.channel_date)
+    return outcome, view
+
+
+def _write_feed(out_dir: Path, view: FeedView, archive: FeedArchive) -> None:
+    """Every feed writer renders first, so that one failing writes nothing; then the
+    archive: a feed behind its archive heals on the next run, the reverse loses papers."""
+    files = {}
+    for writer in FEED_WRITERS:
+        files.update(writer.render(view))
+    write_atomic(out_dir / archive_path(view.name), dump(archive, view.name))
+    for name, data in files.items():
+        write_atomic(out_dir / name, data)
+
+
+def _view(run_plan: RunPlan, feed: FeedConfig, outcome: FeedOutcome, archive: FeedArchive,
+          channel_date: datetime | None) -> FeedView:
+    backend = run_plan.backends.get((feed.source_lang, feed.target_lang))
+    kind = MODEL_KINDS[feed.model]
+    if backend is None:  # a feed not built this run (--only): its pair's installed model, if any
+        backend = kind.installed(feed.source_lang, feed.target_lang)
+    return FeedView(
+        name=feed.name,
+        label=feed_label(feed),
+        source_lang=feed.source_lang,
+        target_lang=feed.target_lang,
+        language_name=backend.language_name if backend is not None else feed.target_lang,
+        engine=kind.engine,
+        base_url=run_plan.base_url,
+        status=outcome.status,
+        message=outcome.message,
+        entries=archive.entries,
+        last_day=archive.days[-1] if archive.days else None,
+        # Only a first feed on an empty day has no date of its own.
+        updated=archive.newest or channel_date or datetime.now(timezone.utc).replace(microsecond=0),
+        published=(run_plan.out_dir / atom_path(feed.name)).exists(),
+    )
+
+
+def feed_label(feed: FeedConfig) -> str:
+    """What the feed covers, in words: the category, or a topic and its categories."""
+    if feed.topic is None:
+        return feed.category
+    return f"{feed.topic.title} in {', '.join(feed.topic.categories)}"

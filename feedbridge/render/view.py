@@ -1,0 +1,49 @@
+"""The published-feed view: everything a writer needs to render one feed, built once per run.
+
+The pipeline builds one FeedView per configured feed after the feed's window is known,
+and one SiteView around them; writers only read them. A view holds no paths, only
+what a reader sees: URLs, words, the window's entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from feedbridge.archive import Entry
+from feedbridge.model import FeedStatus
+
+
+@dataclass(frozen=True)
+class FeedView:
+    """One feed as its files and pages show it."""
+
+    name: str  # file stem: <name>.xml, <name>.html
+    label: str  # what it covers: "cs.AI", or a topic and its categories
+    source_lang: str  # "en"
+    target_lang: str  # "ja"
+    language_name: str  # "Japanese", from the translation backend
+    engine: str  # the translation engine's name, for provenance lines: "Argos Translate"
+    base_url: str  # the site's URL, ends with "/"
+    status: FeedStatus  # what this run did to the feed
+    message: str  # why, when it was not updated
+    entries: tuple[Entry, ...]  # the window, newest first
+    last_day: date | None  # the newest announcement day in the window
+    updated: datetime  # the feed's Atom updated: its newest announcement, or the channel's date
+    published: bool  # whether the feed's file exists after this run (a first failure has none)
+
+    def url(self, suffix: str) -> str:
+        """The absolute URL of one of the feed's files: ``view.url(".xml")``."""
+        return f"{self.base_url}{self.name}{suffix}"
+
+    @property
+    def title(self) -> str:
+        return f"arXiv {self.label} — {self.language_name}"
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """Every configured feed, in config order: what the site-wide files list."""
+
+    base_url: str
+    feeds: tuple[FeedView, ...]
