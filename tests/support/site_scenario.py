@@ -14,9 +14,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from feedbridge.cli import cli
+from support.builds import build as run_build
 from support.feeds import ADDED_SENTENCE, as_version, day_document, items
 from support.paths import EMPTY_PHYSICS, LEGACY_HEP_EX
 
@@ -61,7 +59,8 @@ def normalised(data: bytes, root: Path) -> bytes:
 
 
 def build(root: Path, *args: str) -> tuple[int, bytes]:
-    result = CliRunner().invoke(cli, ["build", "--config", str(root / "feeds.yaml"), *args])
+    """The scenario's config built with ARGS: the exit code and what went to stdout."""
+    result = run_build("--config", root / "feeds.yaml", *args)
     return result.exit_code, result.stdout_bytes
 
 
