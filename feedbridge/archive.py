@@ -8,9 +8,9 @@ The history must survive a CI runner that starts empty every day, so it is
 published with the site: ``archive/<feed name>.json`` holds the window's papers with
 their sentence-aligned translations (a new version whose title and abstract did not
 change keeps its translation), and the freshness guard's memory: per arXiv source,
-the date and versioned ids of the last batch accepted. At the start of a run it is read back
-from the site's base URL and from the local output folder, whichever is newer; a
-first run, or one whose history cannot be read, starts clean and says so.
+the date and versioned ids of the last batch accepted. Its file is
+``feedbridge.archive_file``'s business; where a run reads it back from,
+``feedbridge.previous``'s.
 
 The guard: an empty batch (weekend, holiday), the same batch as last time, or an
 older one leaves the feed exactly as published. Nothing here reads a clock: the
@@ -20,22 +20,14 @@ same feed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from pathlib import Path
-from typing import Any
 
-from feedbridge import __version__
 from feedbridge.config import DEFAULT_MAX_ENTRIES, DEFAULT_WINDOW_DAYS, FeedConfig
-from feedbridge.errors import FeedbridgeError
-from feedbridge.fetch import Fetcher
-from feedbridge.model import Author, Paper, SentencePair, SourceFeed, TranslatedPaper, Translation
-from feedbridge.sources.arxiv_links import arxiv_links
+from feedbridge.model import Paper, SourceFeed, TranslatedPaper
 
 ARCHIVE_DIR = "archive"  # under the output folder and the base URL
-FORMAT = 1  # bumped when the JSON layout changes incompatibly
 
 
 def archive_path(name: str) -> str:
@@ -204,143 +196,3 @@ def carry_over(published: dict[str, TranslatedPaper], paper: Paper) -> Translate
     if known is None or (known.paper.title, known.paper.abstract) != (paper.title, paper.abstract):
         return None
     return replace(known, paper=paper)
-
-
-# --- the archive file -------------------------------------------------------------
-
-
-def dump(archive: FeedArchive, name: str) -> bytes:
-    """The archive as compact, sorted JSON: the same archive gives the same bytes."""
-    document = {
-        "format": FORMAT,
-        "feed": name,
-        "generator": f"feedbridge {__version__}",
-        "days": [d.isoformat() for d in archive.days],
-        "batches": {
-            source: {"announced": b.announced.isoformat(), "ids": sorted(b.ids)}
-            for source, b in sorted(archive.batches.items())
-        },
-        "entries": [_entry_json(e) for e in archive.entries],
-    }
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
-
-
-def load(data: bytes, source: str) -> FeedArchive:
-    """Read an archive back; anything unexpected is one FeedbridgeError naming ``source``."""
-    try:
-        document = json.loads(data)
-        if document.get("format") != FORMAT:
-            raise ValueError(f"format {document.get('format')!r}, this feedbridge reads {FORMAT}")
-        return FeedArchive(
-            entries=tuple(_entry_from(e) for e in document["entries"]),
-            days=tuple(date.fromisoformat(d) for d in document["days"]),
-            batches={
-                source_name: Batch(datetime.fromisoformat(b["announced"]), frozenset(b["ids"]))
-                for source_name, b in document["batches"].items()
-            },
-        )
-    except (ValueError, KeyError, TypeError, AttributeError) as err:
-        raise FeedbridgeError(f"{source}: not a feedbridge archive ({type(err).__name__}: {err})") from None
-
-
-def _entry_json(entry: Entry) -> dict[str, Any]:
-    translated = entry.translated
-    paper = asdict(translated.paper)
-    del paper["links"]  # derived from the id and the comment on load
-    paper["announced"] = translated.paper.announced.isoformat()
-    return {
-        "paper": paper,
-        "published": entry.published.isoformat(),
-        "source_lang": translated.source_lang,
-        "target_lang": translated.target_lang,
-        "translator": translated.translator,
-        "title": _sentences_json(translated.title),
-        "abstract": _sentences_json(translated.abstract),
-    }
-
-
-def _sentences_json(translation: Translation) -> list[list[Any]]:
-    return [[p.source, p.target, p.translated] for p in translation.sentences]
-
-
-def _entry_from(data: dict[str, Any]) -> Entry:
-    translated = TranslatedPaper(
-        paper=_paper_from(data["paper"]),
-        source_lang=data["source_lang"],
-        target_lang=data["target_lang"],
-        title=_sentences_from(data["title"]),
-        abstract=_sentences_from(data["abstract"]),
-        translator=data["translator"],
-    )
-    return Entry(translated, datetime.fromisoformat(data["published"]))
-
-
-def _paper_from(data: dict[str, Any]) -> Paper:
-    """Fields this version knows are read; a field a newer version added is ignored."""
-    values = {f.name: data[f.name] for f in fields(Paper) if f.name in data and f.name != "links"}
-    values["links"] = arxiv_links(values["arxiv_id"], values["version"], values.get("comment"))
-    values["authors"] = tuple(Author(a["name"], tuple(a["affiliations"])) for a in values["authors"])
-    values["categories"] = tuple(values["categories"])
-    values["announced"] = datetime.fromisoformat(values["announced"])
-    return Paper(**values)
-
-
-def _sentences_from(data: list[list[Any]]) -> Translation:
-    return Translation(tuple(SentencePair(str(s), str(t), bool(ok)) for s, t, ok in data))
-
-
-# --- reading the history back -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class History:
-    """A feed's archive as found at the start of a run, and where it came from."""
-
-    archive: FeedArchive
-    origin: str  # for the run summary: where the history was read, or why there is none
-    found: bool = True  # False: a clean start
-
-
-class HistoryReader:
-    """Reads each feed's archive from the published site and from the local output folder.
-
-    The site is the truth on a fresh CI runner; the local folder is the truth for a
-    user who builds without deploying. Both are read and the one with the later
-    announcement day wins (the site on a tie).
-    """
-
-    def __init__(self, base_url: str, out_dir: Path, fetcher: Fetcher):
-        self.base_url = base_url
-        self.out_dir = out_dir
-        self.fetcher = fetcher
-
-    def read(self, name: str) -> History:
-        remote, remote_note = self._remote(name)
-        local, local_note = self._local(name)
-        if remote is None and local is None:
-            return History(FeedArchive(), f"none, starting clean ({remote_note}; {local_note})", found=False)
-        if local is None or (remote is not None and _last_day(remote[0]) >= _last_day(local[0])):
-            return History(*remote)
-        return History(*local)
-
-    def _remote(self, name: str) -> tuple[tuple[FeedArchive, str] | None, str]:
-        url = self.base_url + archive_path(name)
-        try:
-            return (load(self.fetcher.fetch(url).body, url), f"read from {url}"), ""
-        except FeedbridgeError as err:
-            return None, f"site: {err}"
-
-    def _local(self, name: str) -> tuple[tuple[FeedArchive, str] | None, str]:
-        path = self.out_dir / archive_path(name)
-        if not path.exists():
-            return None, f"no {path}"
-        try:
-            return (load(path.read_bytes(), str(path)), f"read from {path}"), ""
-        except OSError as err:
-            return None, f"{path}: {err.strerror or err}"
-        except FeedbridgeError as err:
-            return None, str(err)
-
-
-def _last_day(archive: FeedArchive) -> date:
-    return archive.days[-1] if archive.days else date.min

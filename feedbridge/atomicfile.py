@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,16 +11,13 @@ from pathlib import Path
 
 from feedbridge.errors import OutputError
 
-# write_atomic's temporary names: "." + the file's name + mkstemp's 8 random characters.
-_TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
-
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file beside ``path``, flush it to disk, then rename over it."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # see _TEMPORARY
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as err:
         raise OutputError(f"{path}: cannot write: {err.strerror or err}")
     try:
@@ -31,20 +27,11 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except OSError as err:
+    except BaseException as err:  # Ctrl-C too: no temporary file is left behind
         Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot write: {err.strerror or err}")
-
-
-def remove_temporaries(folder: Path) -> list[Path]:
-    """Delete the temporary files a killed build left in ``folder``, so that they are
-    never published; only call it while holding the folder's output_lock."""
-    removed = []
-    for path in Path(folder).rglob(".*.tmp"):
-        if _TEMPORARY.match(path.name) and path.is_file():
-            path.unlink(missing_ok=True)
-            removed.append(path)
-    return removed
+        if isinstance(err, OSError):
+            raise OutputError(f"{path}: cannot write: {err.strerror or err}") from None
+        raise
 
 
 @contextmanager

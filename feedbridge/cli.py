@@ -139,7 +139,7 @@ def _load(config_path: Path):
 @click.option("--base-url", help="The site's public URL, overriding site.base_url (CI passes the Pages URL);"
               " the previous run's history is read from it.")
 @click.option("--strict", is_flag=True,
-              help="Fail the run when a feed is stale or failed: exit 4, or 1 if every feed is.")
+              help="Count a stale feed as failed too: exit 4 (the new site is still published).")
 @click.option("--summary", "summary_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Append the run summary as a Markdown table to FILE (CI passes $GITHUB_STEP_SUMMARY).")
 @click.option("--json", "as_json", is_flag=True,
@@ -164,14 +164,23 @@ def build(ctx: click.Context, config_path: Path, out_dir: Path | None, from_dir:
     progress = _ProgressBars() if out.tty and not as_json else None
     report = run_build(config, options, log=out.info, detail=out.detail, progress=progress)
     for outcome in report.outcomes:
-        if outcome.status == "failed" or (strict and outcome.status == "stale"):
+        if outcome.status in ("failed", "partial") or (strict and outcome.status == "stale"):
             out.error(f"{outcome.feed.name}: {outcome.message}")
+    target = out_dir or config.output_dir
+    if report.withheld:
+        out.error(f"no new site was published: {report.withheld}; {target} is unchanged")
     if summary_file is not None:
-        append_summary(summary_file, summary_markdown(report, strict))
+        try:
+            append_summary(summary_file, summary_markdown(report, strict))
+        except FeedbridgeError as err:  # the site is published either way: say so, keep the exit code
+            out.error(str(err))
     for outcome in report.outcomes:
         out.info(feed_summary_line(outcome))
-    current = sum(o.status not in ("failed", "stale") for o in report.outcomes)
-    final = f"{current} of {len(report.outcomes)} feeds up to date in {out_dir or config.output_dir}"
+    current = sum(o.status not in ("failed", "stale", "partial") for o in report.outcomes)
+    if report.published:
+        final = f"{current} of {len(report.outcomes)} feeds up to date in {target}"
+    else:
+        final = f"nothing published: {target} is unchanged"
     if as_json:
         out.info(final)
         click.echo(json.dumps(summary_json(report, strict), ensure_ascii=False, indent=1))
@@ -190,6 +199,37 @@ def _dry_run(config, options, out: _Output, as_json: bool) -> None:
         return
     for line in dry_run_lines(run_plan):
         click.echo(line)
+
+
+@cli.command()
+@click.argument("site_dir", metavar="[DIR]", required=False, type=click.Path(file_okay=False, path_type=Path))
+@config_option
+@click.option("--previous", metavar="DIR|URL",
+              help="The site published before DIR (a folder, or the live site's URL): DIR must lose none"
+              " of its entries except by the window's rules.")
+@click.option("--base-url", help="The site's public URL, overriding site.base_url.")
+@click.pass_context
+def verify(ctx: click.Context, site_dir: Path | None, config_path: Path, previous: str | None,
+           base_url: str | None) -> None:
+    """Check a site (default: the config's output folder) before it is deployed: every
+    configured feed present and valid, index, OPML and status consistent, no stray
+    files, nothing published lost. Exits 0 when it may be published, else 1.
+
+    An interrupted build's swap is finished first, so that DIR is a whole site.
+    """
+    from feedbridge.errors import ExitCode
+    from feedbridge.publish import verify_output
+
+    out = _output(ctx)
+    config = _load(config_path)
+    site = site_dir or config.output_dir
+    problems = verify_output(site, config, previous, base_url, log=out.info)
+    for problem in problems:
+        out.error(str(problem))
+    if problems:
+        click.echo(f"{site}: {len(problems)} problems; do not publish it")
+        sys.exit(int(ExitCode.FAILED))
+    click.echo(f"{site}: verified, all {len(config.feeds)} feeds" + (f"; nothing lost since {previous}" if previous else ""))
 
 
 @cli.command()

@@ -31,6 +31,12 @@ class FetchError(FeedbridgeError):
     """A feed could not be fetched (network, HTTP status, size)."""
 
 
+class NotFoundError(FetchError):
+    """The server says the document does not exist (HTTP 404 or 410): for a published
+    site, a feed that was never published, unlike every other failure, which leaves
+    what was published unknown."""
+
+
 class FeedError(FeedbridgeError):
     """A fetched or saved document is not a usable arXiv feed."""
 

@@ -29,7 +29,7 @@ from feedbridge.atomicfile import write_atomic
 from feedbridge.config import (
     DEFAULT_BACKOFF, DEFAULT_MAX_BYTES, DEFAULT_MIN_INTERVAL, DEFAULT_RETRIES, DEFAULT_TIMEOUT, Config,
 )
-from feedbridge.errors import FetchError, OutputError
+from feedbridge.errors import FetchError, NotFoundError, OutputError
 
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _CHUNK = 64 * 1024
@@ -191,7 +191,8 @@ def _http_failure(url: str, error: urllib.error.HTTPError) -> Exception:
     if code in _RETRY_STATUSES:
         return _Retryable(reason, _parse_retry_after(error.headers.get("Retry-After")))
     title = _channel_title(_error_body(error))
-    return FetchError(f'{url}: {reason}: "{title}"' if title else f"{url}: {reason}")
+    kind = NotFoundError if code in (404, 410) else FetchError
+    return kind(f'{url}: {reason}: "{title}"' if title else f"{url}: {reason}")
 
 
 def _connection_failure(url: str, error: Exception) -> Exception:

@@ -106,6 +106,7 @@ class FeedStatus(str, Enum):
     EMPTY = "empty"  # the source announced nothing (weekend, holiday): the feed is kept
     STALE = "stale"  # the source sent the last batch again, or an older one: the feed is kept
     FAILED = "failed"  # reading or writing it failed: the feed is kept
+    PARTIAL = "partial"  # a topic feed updated from some of its sources; another failed
     SKIPPED = "skipped"  # not selected by --only: the feed is kept
 
     def __str__(self) -> str:

@@ -25,21 +25,26 @@ its history exactly as it was; the other feeds of the run are still built.
 from __future__ import annotations
 
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
 from feedbridge.archive import (
-    Batch, FeedArchive, History, HistoryReader, Window, archive_path, batch_of, carry_over, dump, judge, merge,
+    Batch, FeedArchive, Window, batch_of, carry_over, judge, merge,
     published_translations, select_papers,
 )
-from feedbridge.atomicfile import output_lock, remove_temporaries, write_atomic
+from feedbridge.atomicfile import output_lock, write_atomic
 from feedbridge.config import Config, FeedConfig
-from feedbridge.errors import ConfigError, FeedbridgeError
+from feedbridge.errors import ConfigError, FeedbridgeError, ModelError, OutputError
 from feedbridge.fetch import fetcher_for
 from feedbridge.model import FeedStatus, Paper, SourceFeed, TranslatedPaper
-from feedbridge.render import FEED_WRITERS, SITE_WRITERS
+from feedbridge.previous import (
+    Found, History, PreviousSite, dropped_feeds, previous_site, read_history, site_fetcher,
+)
+from feedbridge.publish import CarryError, carry, discard, recover, stage, swap, write_feed
+from feedbridge.render import SITE_WRITERS
 from feedbridge.render.atom import atom_path
 from feedbridge.render.view import FeedView, SiteView
 from feedbridge.report import STATUS_FILE, BuildReport, FeedOutcome, status_document, status_line
@@ -51,8 +56,7 @@ from feedbridge.translate.backend import MODEL_KINDS, Backend, backend_settings,
 from feedbridge.translate.engine import TranslationJob, paper_identity, prepare, run
 from feedbridge.translate.memory import FILE_NAME as MEMORY_FILE
 from feedbridge.translate.memory import TranslationMemory
-
-SITE_MAX_BYTES = 256 * 2**20  # a feed's archive holds its whole window; arXiv's 8 MiB cap is too small
+from feedbridge.verify import verify_site
 
 Log = Callable[[str], None]
 Progress = Callable[[str, int, int], None]  # (language pair, sentences done, sentences in total)
@@ -122,6 +126,7 @@ class RunPlan:
     backends: dict[tuple[str, str], Backend]
     feeds: dict[str, FeedPlan]  # the selected feeds, by name
     histories: dict[str, History]  # every configured feed's, for the whole site
+    previous: PreviousSite | None = None  # where the histories were read
     pairs: list[PairPlan] = field(default_factory=list)
     locations: list[str] = field(default_factory=list)  # the URLs (or saved files) read
     missing_models: list[str] = field(default_factory=list)  # "en->ja": a build would install them
@@ -199,7 +204,7 @@ def plan(config: Config, options: BuildOptions, log: Log = lambda _: None, detai
     run_ = _Run(config, options, log, detail, _warner(result.warnings, log), dry_run=memory is None)
     result.base_url, result.out_dir = run_.base_url, run_.out_dir
     _backends(run_, result, selected)
-    result.histories = _histories(run_)
+    _previous(run_, result)
     categories = list(dict.fromkeys(c for feed in selected for c in feed.sources))
     result.locations = [run_.source.location(c) for c in categories]
     fetched = _fetch(run_, categories)
@@ -233,19 +238,21 @@ def _backends(run_: _Run, result: RunPlan, feeds: Sequence[FeedConfig]) -> None:
         result.backends[pair] = backend
 
 
-def _histories(run_: _Run) -> dict[str, History]:
-    """Every configured feed's history: the site must be whole even with --only."""
-    # The site is ours, not arXiv's: no politeness pause, and short retries so an
-    # unpublished or unreachable site costs seconds per feed, not minutes.
+def _previous(run_: _Run, result: RunPlan) -> None:
+    """Every configured feed's history, from the one previous site the run chose: the new
+    site must be whole even with --only."""
     config = run_.config
-    site = fetcher_for(config, cache=not run_.dry_run, min_interval=0, max_bytes=SITE_MAX_BYTES,
-                       retries=min(config.retries, 2), backoff=min(config.backoff, 1.0))
-    reader = HistoryReader(run_.base_url, run_.out_dir, site)
-    histories = {}
+    fetcher = None if run_.options.offline else site_fetcher(config)
+    result.previous, warning = previous_site(run_.out_dir, run_.base_url, fetcher)
+    if not run_.dry_run:  # a dry run says it in its account
+        run_.log(f"previous state: {result.previous.description}")
+    if warning:
+        run_.warn(warning)
+    for name in dropped_feeds(result.previous, config):
+        run_.warn(f"{name} was published but is no longer in {config.path}: the new site leaves it out")
     for feed in config.feeds:
-        histories[feed.name] = reader.read(feed.name)
-        run_.detail(f"{feed.name}: history {histories[feed.name].origin}")
-    return histories
+        result.histories[feed.name] = history = read_history(result.previous, feed.name)
+        run_.detail(f"{feed.name}: history {history.origin}")
 
 
 def _fetch(run_: _Run, categories: Sequence[str]) -> dict[str, SourceFeed | FeedbridgeError]:
@@ -283,7 +290,7 @@ def plan_feed(feed: FeedConfig, history: History, fetched: dict[str, SourceFeed 
     several = len(feed.sources) > 1
     plan_.message = "; ".join(failures + [f"{c}: {v.message}" if several else v.message for v, c in kept])
     if failures:
-        plan_.status = FeedStatus.FAILED
+        plan_.status = FeedStatus.PARTIAL if plan_.batches else FeedStatus.FAILED
     elif not plan_.batches:
         stale = any(v.status == "stale" for v, _ in kept)
         plan_.status = FeedStatus.STALE if stale else FeedStatus.EMPTY
@@ -354,12 +361,12 @@ def build(config: Config, options: BuildOptions, log: Log = lambda _: None, *, d
 
     ``log`` gets the lines a run prints by default, ``detail`` those of --verbose, and
     ``progress`` each language pair's translation progress. One build at a time per
-    output folder.
+    output folder; what a killed one left is finished or undone first.
     """
     out_dir = options.out_dir or config.output_dir
     with output_lock(out_dir):
-        for leftover in remove_temporaries(out_dir):
-            detail(f"removed {leftover}, left by an interrupted build")
+        for line in recover(out_dir):
+            log(line)
         started = time.monotonic()
         warnings: list[str] = []
         with TranslationMemory(config.cache_dir / MEMORY_FILE, warn=_warner(warnings, log)) as memory:
@@ -371,27 +378,79 @@ def build(config: Config, options: BuildOptions, log: Log = lambda _: None, *, d
 
 def execute(run_plan: RunPlan, memory: TranslationMemory, log: Log = lambda _: None,
             detail: Log = lambda _: None, progress: Progress | None = None) -> BuildReport:
-    """Translate what the plan found, merge and write every feed, then the site and status.json."""
+    """Translate what the plan found, assemble the whole new site in a staging folder,
+    verify it, and swap it in; or leave the output folder as it was and say why."""
     config = run_plan.config
-    report = BuildReport(warnings=run_plan.warnings, enrichment=run_plan.enrichment)
+    report = BuildReport(warnings=run_plan.warnings, enrichment=run_plan.enrichment,
+                         previous=run_plan.previous.description if run_plan.previous else "")
+    unknown = {name: h for name, h in run_plan.histories.items() if h.found is Found.UNKNOWN}
+    if unknown:
+        report.outcomes = [_unpublished(run_plan, f, unknown[f.name].origin if f.name in unknown else None)
+                           for f in config.feeds]
+        report.withheld = (f"the previous state of {', '.join(unknown)} could not be read, so it cannot be carried"
+                           " over")
+        return report
     translated = _translate(run_plan, report, memory, log, progress)
-    window = Window(config.window_days, config.max_entries)
+    try:
+        staging = stage(run_plan.out_dir)
+        if not _assemble(run_plan, translated, report, staging, detail):
+            discard(run_plan.out_dir)
+            report.withheld = "every feed failed"
+            return report
+        previous = {name: h.archive for name, h in run_plan.histories.items() if h.found is Found.READ}
+        problems = verify_site(staging, config, run_plan.base_url, previous)
+        if problems:
+            report.withheld = (f"the new site failed verification ({len(problems)} problems, first: {problems[0]});"
+                               f" it is left in {staging} to look at")
+            return report
+        swap(staging, run_plan.out_dir)
+    except CarryError as err:
+        discard(run_plan.out_dir)
+        report.outcomes = [_unpublished(run_plan, f, str(err) if f.name == err.feed else None) for f in config.feeds]
+        report.withheld = str(err)
+        return report
+    except OutputError as err:  # the staging folder or the swap: the old site stays
+        report.outcomes = [_unpublished(run_plan, f, None) for f in config.feeds]
+        report.withheld = str(err)
+        return report
+    report.published = True
+    return report
+
+
+def _assemble(run_plan: RunPlan, translated: dict[str, list[TranslatedPaper] | Exception], report: BuildReport,
+              staging: Path, detail: Log) -> bool:
+    """Write every feed (each failing alone), then the site and status.json, into the
+    staging folder; False, with nothing more written, when every feed built failed."""
+    window = Window(run_plan.config.window_days, run_plan.config.max_entries)
     views = []
-    for feed in config.feeds:  # every feed, so that the output folder always holds the whole site
+    for feed in run_plan.config.feeds:  # every feed, so that the new site is whole
         feed_plan = run_plan.feeds.get(feed.name) or FeedPlan(
             feed, run_plan.histories[feed.name], FeedStatus.SKIPPED, "not selected by --only")
         writing = time.monotonic()
-        outcome, view = _publish(run_plan, feed_plan, translated.get(feed.name, []), window)
+        outcome, view = _publish(run_plan, feed_plan, translated.get(feed.name, []), window, staging, detail)
         outcome.seconds = feed_plan.seconds + time.monotonic() - writing
         report.outcomes.append(outcome)
         detail(status_line(outcome))
         views.append(view)
+    if all(o.status == FeedStatus.FAILED for o in report.outcomes if o.status != FeedStatus.SKIPPED):
+        return False
     site = SiteView(run_plan.base_url, tuple(views))
     for writer in SITE_WRITERS:
         for name, data in writer.render(site).items():
-            write_atomic(run_plan.out_dir / name, data)
-    write_atomic(run_plan.out_dir / STATUS_FILE, status_document(report))
-    return report
+            write_atomic(staging / name, data)
+    write_atomic(staging / STATUS_FILE, status_document(report))
+    return True
+
+
+def _unpublished(run_plan: RunPlan, feed: FeedConfig, failure: str | None) -> FeedOutcome:
+    """A feed's outcome in a run that publishes no new site: the feed that stopped it, or
+    one that was not built because of it."""
+    history = run_plan.histories[feed.name]
+    status, message = FeedStatus.FAILED, failure
+    if failure is None:
+        status, message = FeedStatus.SKIPPED, "not built: no new site is published this run"
+    return FeedOutcome(feed, status, run_plan.base_url + atom_path(feed.name), message=message,
+                       history=history.origin, entries=len(history.archive.entries))
 
 
 def _warner(warnings: list[str], log: Log) -> Log:
@@ -404,30 +463,39 @@ def _warner(warnings: list[str], log: Log) -> Log:
 
 
 def _translate(run_plan: RunPlan, report: BuildReport, memory: TranslationMemory, log: Log,
-               progress: Progress | None) -> dict[str, list[TranslatedPaper]]:
+               progress: Progress | None) -> dict[str, list[TranslatedPaper] | Exception]:
     """Each pair's job in one engine pass; each feed is then told its share: the sentences
     the model translated for it (a sentence two feeds share counts for the first) and
-    those already known."""
-    result: dict[str, list[TranslatedPaper]] = {}
+    those already known. A pass that raises fails its pair's feeds, not the run, unless
+    its package is gone or broken (ModelError), which stops the run."""
+    result: dict[str, list[TranslatedPaper] | Exception] = {}
     for pair in run_plan.pairs:
         label = f"{pair.source_lang}->{pair.target_lang}"
+        feeds = [p for p in run_plan.feeds.values()
+                 if (p.feed.source_lang, p.feed.target_lang) == (pair.source_lang, pair.target_lang)]
         on_progress = None
         if progress is not None:
             on_progress = lambda done, total: progress(label, done, total)  # noqa: E731
         started = time.monotonic()
-        done = run(pair.job, memory=memory, stats=pair.stats, progress=on_progress)
+        try:
+            done = run(pair.job, memory=memory, stats=pair.stats, progress=on_progress)
+        except ModelError:  # the package is gone or broken: the run stops with its own exit code
+            raise
+        except Exception as err:  # noqa: BLE001 - a model that crashes fails its feeds, not the run
+            failure = FeedbridgeError(f"translation {label} failed: {_described(err)}")
+            result.update({feed_plan.feed.name: failure for feed_plan in feeds})
+            continue
         seconds = time.monotonic() - started
         if pair.job.papers:
             log(f"translation {label}: {pair.stats.summary()}")
         report.translated += len(pair.job.papers)
         fresh = {paper_identity(t.paper): t for t in done}
         attributed: set[str] = set()
-        for feed_plan in run_plan.feeds.values():
-            if (feed_plan.feed.source_lang, feed_plan.feed.target_lang) != (pair.source_lang, pair.target_lang):
-                continue
+        for feed_plan in feeds:
             known = feed_plan.carried
-            result[feed_plan.feed.name] = [k or fresh[paper_identity(p)] for p, k in zip(feed_plan.papers, known)]
-            new = [t for t, k in zip(result[feed_plan.feed.name], known) if k is None]
+            papers = [k or fresh[paper_identity(p)] for p, k in zip(feed_plan.papers, known)]
+            result[feed_plan.feed.name] = papers
+            new = [t for t, k in zip(papers, known) if k is None]
             sentences = {s.source for t in new for s in (*t.title.sentences, *t.abstract.sentences)}
             by_model = (sentences & pair.stats.model_sentences) - attributed
             attributed |= by_model
@@ -438,15 +506,47 @@ def _translate(run_plan: RunPlan, report: BuildReport, memory: TranslationMemory
     return result
 
 
-def _publish(run_plan: RunPlan, feed_plan: FeedPlan, translated: list[TranslatedPaper],
-             window: Window) -> tuple[FeedOutcome, FeedView]:
-    """Write the feed's archive and files: merged when a batch was fresh, else as published."""
-    feed, history, out_dir = feed_plan.feed, feed_plan.history, run_plan.out_dir
+def _described(err: BaseException) -> str:
+    """An unexpected exception in one line: its type and message."""
+    return str(err) if isinstance(err, FeedbridgeError) else f"{type(err).__name__}: {err}"
+
+
+def _publish(run_plan: RunPlan, feed_plan: FeedPlan, translated: list[TranslatedPaper] | Exception,
+             window: Window, site: Path, detail: Log) -> tuple[FeedOutcome, FeedView]:
+    """Write the feed into the new site: merged when a batch was fresh, rendered again from
+    its archive when the source had nothing new or the feed was not selected; a feed
+    that failed, for any reason, an exception included, keeps its previous files byte
+    for byte."""
+    feed, history = feed_plan.feed, feed_plan.history
     outcome = FeedOutcome(
         feed, feed_plan.status, run_plan.base_url + atom_path(feed.name), message=feed_plan.message,
         history=history.origin, sentences_translated=feed_plan.stats.by_model,
         sentences_cached=feed_plan.stats.from_memory,
     )
+    archive = history.archive
+    try:
+        if isinstance(translated, Exception):
+            raise translated
+        if outcome.status != FeedStatus.FAILED:
+            archive = _write_window(run_plan, feed_plan, translated, window, site, outcome)
+    except Exception as err:  # noqa: BLE001 - one feed's failure, whatever it is, is that feed's alone
+        detail("".join(traceback.format_exception(err)).rstrip())
+        outcome.status, outcome.message = FeedStatus.FAILED, _described(err)
+        outcome.added = outcome.renewed = outcome.untranslated = 0
+        archive = history.archive
+    if outcome.status == FeedStatus.FAILED:
+        carry(run_plan.previous, feed.name, site)
+    outcome.entries = len(archive.entries)
+    outcome.last_day = archive.days[-1] if archive.days else None
+    return outcome, _view(run_plan, feed, outcome, archive, feed_plan.channel_date, site)
+
+
+def _write_window(run_plan: RunPlan, feed_plan: FeedPlan, translated: list[TranslatedPaper], window: Window,
+                  site: Path, outcome: FeedOutcome) -> FeedArchive:
+    """The feed's new window (or its published one, when no batch was fresh) written into
+    the site; a feed with no history and nothing new writes nothing, unless it is a
+    first feed on an empty day."""
+    history = feed_plan.history
     archive = history.archive
     if feed_plan.batches:
         archive = merge(history.archive, translated, feed_plan.batches, window)
@@ -454,36 +554,15 @@ def _publish(run_plan: RunPlan, feed_plan: FeedPlan, translated: list[Translated
         outcome.added = sum(t.paper.arxiv_id not in previous for t in translated)
         outcome.renewed = len(translated) - outcome.added
         outcome.untranslated = sum(t.has_untranslated for t in translated)
-    # Without a history and a fresh batch there is nothing known to publish, except a
-    # first, empty feed: a file already there (from an older feedbridge) stays as it is.
-    first_empty = feed_plan.status == FeedStatus.EMPTY and not (out_dir / atom_path(feed.name)).exists()
-    view = _view(run_plan, feed, outcome, archive, feed_plan.channel_date)
-    if history.found or feed_plan.batches or first_empty:
-        try:
-            _write_feed(out_dir, view, archive)
-        except FeedbridgeError as err:
-            outcome.status, outcome.message, outcome.added, outcome.renewed = FeedStatus.FAILED, str(err), 0, 0
-            outcome.untranslated = 0
-            archive = history.archive
-    outcome.entries = len(archive.entries)
-    outcome.last_day = archive.days[-1] if archive.days else None
-    view = _view(run_plan, feed, outcome, archive, feed_plan.channel_date)
-    return outcome, view
-
-
-def _write_feed(out_dir: Path, view: FeedView, archive: FeedArchive) -> None:
-    """Every feed writer renders first, so that one failing writes nothing; then the
-    archive: a feed behind its archive heals on the next run, the reverse loses papers."""
-    files = {}
-    for writer in FEED_WRITERS:
-        files.update(writer.render(view))
-    write_atomic(out_dir / archive_path(view.name), dump(archive, view.name))
-    for name, data in files.items():
-        write_atomic(out_dir / name, data)
+    first_empty = feed_plan.status == FeedStatus.EMPTY and history.found is Found.NEW
+    if history.found is Found.READ or feed_plan.batches or first_empty:
+        view = _view(run_plan, feed_plan.feed, outcome, archive, feed_plan.channel_date, site)
+        write_feed(site, view, archive)
+    return archive
 
 
 def _view(run_plan: RunPlan, feed: FeedConfig, outcome: FeedOutcome, archive: FeedArchive,
-          channel_date: datetime | None) -> FeedView:
+          channel_date: datetime | None, site: Path) -> FeedView:
     backend = run_plan.backends.get((feed.source_lang, feed.target_lang))
     kind = MODEL_KINDS[feed.model]
     if backend is None:  # a feed not built this run (--only): its pair's installed model, if any
@@ -502,7 +581,7 @@ def _view(run_plan: RunPlan, feed: FeedConfig, outcome: FeedOutcome, archive: Fe
         last_day=archive.days[-1] if archive.days else None,
         # Only a first feed on an empty day has no date of its own.
         updated=archive.newest or channel_date or datetime.now(timezone.utc).replace(microsecond=0),
-        published=(run_plan.out_dir / atom_path(feed.name)).exists(),
+        published=(site / atom_path(feed.name)).exists(),
     )
 
 

@@ -63,6 +63,9 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)  # problems that did not stop a feed
     enrichment: str | None = None  # the arXiv API step's summary line; None when it did not run
     seconds: float = 0.0
+    previous: str = ""  # where the previous state was read
+    published: bool = False  # the new site replaced the output folder
+    withheld: str | None = None  # why no new site was published
 
     @property
     def sentences_translated(self) -> int:
@@ -73,13 +76,12 @@ class BuildReport:
         return sum(o.sentences_cached for o in self.outcomes)
 
     def exit_code(self, strict: bool = False) -> ExitCode:
-        """FAILED when no feed was built, PARTIAL when some were; --strict counts stale as failed."""
-        built = [o for o in self.outcomes if o.status != FeedStatus.SKIPPED]
-        bad = {FeedStatus.FAILED, FeedStatus.STALE} if strict else {FeedStatus.FAILED}
-        failed = sum(o.status in bad for o in built)
-        if failed == 0:
-            return ExitCode.OK
-        return ExitCode.FAILED if failed == len(built) else ExitCode.PARTIAL
+        """FAILED when no new site was published (nothing to deploy); PARTIAL when one was
+        but a feed failed, or only partly updated (or, with --strict, was stale)."""
+        if not self.published:
+            return ExitCode.FAILED
+        bad = {FeedStatus.FAILED, FeedStatus.PARTIAL} | ({FeedStatus.STALE} if strict else set())
+        return ExitCode.PARTIAL if any(o.status in bad for o in self.outcomes) else ExitCode.OK
 
 
 # --- a finished run ------------------------------------------------------------------
@@ -110,6 +112,9 @@ def summary_json(report: BuildReport, strict: bool = False) -> dict:
         "schema": SUMMARY_SCHEMA,
         "exit_code": int(code),
         "result": code.name.lower(),
+        "published": report.published,
+        "withheld": report.withheld,
+        "previous": report.previous,
         "seconds": round(report.seconds, 3),
         "papers": {"translated": report.translated, "reused": report.reused},
         "sentences": {"translated": report.sentences_translated, "cached": report.sentences_cached},
@@ -149,7 +154,8 @@ def status_document(report: BuildReport) -> bytes:
         }
         for o in report.outcomes
     ]
-    document = {"generator": f"feedbridge {__version__}", "feeds": feeds, "warnings": report.warnings}
+    document = {"generator": f"feedbridge {__version__}", "previous": report.previous, "feeds": feeds,
+                "warnings": report.warnings}
     return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
 
 
@@ -162,6 +168,9 @@ def summary_markdown(report: BuildReport, strict: bool) -> str:
     code = report.exit_code(strict)
     lines.append("")
     lines += [f"Warning: {warning}" for warning in report.warnings] + ([""] if report.warnings else [])
+    lines.append(f"Previous state: {report.previous}.")
+    if report.withheld:
+        lines.append(f"**No new site was published**: {report.withheld}; the output folder is unchanged.")
     lines.append(
         f"{report.translated} papers translated, {report.reused} kept their published translation;"
         f" exit {int(code)} ({code.name}{', strict' if strict else ''})."
@@ -191,6 +200,7 @@ def dry_run_json(plan: RunPlan) -> dict:
     return {
         "schema": DRY_RUN_SCHEMA,
         "dry_run": True,
+        "previous": plan.previous.description if plan.previous else "",
         "sources": plan.locations,
         "feeds": [{"name": f.feed.name, "status": str(f.status), "new": f.new, "updated": f.updated,
                    "message": f.message} for f in plan.feeds.values()],
@@ -206,6 +216,8 @@ def dry_run_lines(plan: RunPlan) -> list[str]:
     """``build --dry-run``: the same account, for a person."""
     lines = ["dry run: nothing is written"]
     lines += [f"would read {source}" for source in plan.locations]
+    if plan.previous is not None:
+        lines.append(f"previous state: {plan.previous.description}")
     for feed in plan.feeds.values():
         note = f" ({feed.status}: {feed.message})" if feed.message else ""
         lines.append(f"{feed.feed.name}: {feed.new} new, {feed.updated} updated{note}")

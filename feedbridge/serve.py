@@ -27,6 +27,13 @@ class _SiteHandler(SimpleHTTPRequestHandler):
         ".html": "text/html; charset=utf-8",
     }
 
+    def send_head(self):
+        """A hidden file is never part of the site (Pages does not publish one either)."""
+        if any(part.startswith(".") for part in self.path.split("?")[0].split("/")):
+            self.send_error(404, "File not found")
+            return None
+        return super().send_head()
+
 
 def make_server(out_dir: Path, port: int = 8000) -> ThreadingHTTPServer:
     """A server for ``out_dir`` on 127.0.0.1:``port`` (0: a free port), not yet serving."""

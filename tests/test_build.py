@@ -16,6 +16,7 @@ from support.builds import build
 from support.checks import ATOM, XHTML, assert_valid_atom
 from support.config import BASE_URL, write_config
 from support.paths import API_SEARCH, EMPTY_PHYSICS, LEGACY_HEP_EX, QUANT_PH
+from support.scenes import published
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SOURCES = {"quant-ph": QUANT_PH, "physics": EMPTY_PHYSICS, "hep-ex": LEGACY_HEP_EX}
@@ -129,31 +130,36 @@ def test_build_over_http_from_loopback(tmp_path, http_server, installed_model):
     assert_valid_atom(tmp_path / "out/quant-ph.ja.xml")
 
 
-def test_unknown_category_fails_alone_and_leaves_its_old_file(tmp_path, http_server, installed_model):
+def test_unknown_category_fails_alone_and_keeps_its_published_files(tmp_path, http_server, installed_model):
     http_server.serve("/rss/quant-ph", QUANT_PH.read_bytes())
-    http_server.serve("/rss/cs.XX", ERROR_CHANNEL, status=400)
-    (tmp_path / "out").mkdir()
-    old = tmp_path / "out/cs.XX.ja.xml"
-    old.write_bytes(b"<feed>previously published</feed>")
+    http_server.serve("/rss/cs.XX", QUANT_PH.read_bytes())
     config = write_config(tmp_path, feeds=["quant-ph", "cs.XX"], feed_url=f"{http_server.url}/rss/{{category}}")
+    assert build("--config", config, "--offline").exit_code == 0
+    before = published(tmp_path / "out")
+    http_server.serve("/rss/cs.XX", ERROR_CHANNEL, status=400)
 
     result = build("--config", config, "--offline")
 
     assert result.exit_code == ExitCode.PARTIAL
     errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1 and "cs.XX" in errors[0] and "Feed error for query" in errors[0]
-    assert old.read_bytes() == b"<feed>previously published</feed>"
+    after = published(tmp_path / "out")
+    for name in ("cs.XX.ja.xml", "archive/cs.XX.ja.json"):
+        assert after[name] == before[name]
+    assert "arXiv sent the same batch" in json.loads(after["status.json"])["feeds"][0]["message"]
     assert_valid_atom(tmp_path / "out/quant-ph.ja.xml")
 
 
-def test_unreachable_server_fails_the_run_and_touches_nothing(tmp_path, installed_model):
-    (tmp_path / "out").mkdir()
-    old = tmp_path / "out/quant-ph.ja.xml"
-    old.write_bytes(b"old")
+def test_unreachable_server_fails_the_run_and_touches_nothing(tmp_path, http_server, installed_model):
+    http_server.serve("/rss/quant-ph", QUANT_PH.read_bytes())
+    config = write_config(tmp_path, feeds=["quant-ph"], feed_url=f"{http_server.url}/rss/{{category}}")
+    assert build("--config", config, "--offline").exit_code == 0
+    before = published(tmp_path / "out")
     result = build("--config", write_config(tmp_path, feeds=["quant-ph"]), "--offline")
     assert result.exit_code == ExitCode.FAILED
     assert "127.0.0.1:9" in result.output
-    assert old.read_bytes() == b"old"
+    assert "no new site was published: every feed failed" in result.output
+    assert published(tmp_path / "out") == before
 
 
 def test_missing_model_offline_says_which_command_fixes_it(tmp_path, saved_feeds):
@@ -175,26 +181,26 @@ def test_config_error_exit_code_and_one_line(tmp_path, saved_feeds):
 
 def test_empty_batch_keeps_the_published_feed(tmp_path, saved_feeds, installed_model):
     config = write_config(tmp_path, feeds=["physics"])
-    (tmp_path / "out").mkdir()
+    assert build("--config", config, "--from-dir", saved_feeds, "--offline").exit_code == 0
     published = tmp_path / "out/physics.ja.xml"
-    published.write_bytes(b"<good/>")
+    before = published.read_bytes()
     result = build("--config", config, "--from-dir", saved_feeds, "--offline")
     assert result.exit_code == 0
-    assert published.read_bytes() == b"<good/>"
+    assert published.read_bytes() == before
     assert "kept" in result.output
 
 
 def test_a_feed_that_does_not_read_back_is_not_published(tmp_path, saved_feeds, installed_model, monkeypatch):
     import feedbridge.render.atom
 
-    (tmp_path / "out").mkdir()
-    published = tmp_path / "out/quant-ph.ja.xml"
-    published.write_bytes(b"<good/>")
+    config = write_config(tmp_path, feeds=["quant-ph"])
+    assert build("--config", config, "--from-dir", saved_feeds, "--offline").exit_code == 0
+    before = published(tmp_path / "out")
     monkeypatch.setattr(feedbridge.render.atom, "render_atom", lambda *args: b"<feed><broken")
-    result = build("--config", write_config(tmp_path, feeds=["quant-ph"]), "--from-dir", saved_feeds, "--offline")
+    result = build("--config", config, "--from-dir", saved_feeds, "--offline")
     assert result.exit_code == ExitCode.FAILED
     assert "does not read back cleanly" in result.output
-    assert published.read_bytes() == b"<good/>"
+    assert published(tmp_path / "out") == before
 
 
 def test_build_installs_a_missing_package_from_the_index(tmp_path, saved_feeds, tiny_argosmodel, http_server, monkeypatch):
@@ -326,8 +332,8 @@ def test_json_summary_has_a_stable_schema(tmp_path, saved_feeds, installed_model
     )
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)  # stdout holds the JSON and nothing else
-    assert set(summary) == {"schema", "exit_code", "result", "seconds", "papers", "sentences", "enrichment",
-                            "warnings", "feeds"}
+    assert set(summary) == {"schema", "exit_code", "result", "published", "withheld", "previous", "seconds", "papers",
+                            "sentences", "enrichment", "warnings", "feeds"}
     assert (summary["schema"], summary["exit_code"], summary["result"]) == (1, 0, "ok")
     assert set(summary["papers"]) == {"translated", "reused"} and set(summary["sentences"]) == {"translated", "cached"}
     assert [set(feed) for feed in summary["feeds"]] == [FEED_KEYS] * 3
@@ -462,15 +468,15 @@ def test_a_second_build_on_the_same_folder_is_refused(tmp_path, saved_feeds, ins
     from feedbridge.atomicfile import output_lock
 
     config = write_config(tmp_path, feeds=["quant-ph"])
-    (tmp_path / "out").mkdir()
-    (tmp_path / "out/quant-ph.ja.xml").write_bytes(b"old")
+    assert build("--config", config, "--from-dir", saved_feeds, "--offline").exit_code == 0
+    before = published(tmp_path / "out")
     with output_lock(tmp_path / "out"):
         result = build("--config", config, "--from-dir", saved_feeds, "--offline")
     assert result.exit_code == ExitCode.FAILED
     assert "another feedbridge build is writing" in result.output
     assert result.output.count("\n") == 1
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["quant-ph.ja.xml"]
-    assert (tmp_path / "out/quant-ph.ja.xml").read_bytes() == b"old"
+    assert published(tmp_path / "out") == before
+    assert not (tmp_path / ".out.staging").exists()
     # Released: the next build runs.
     assert build("--config", config, "--from-dir", saved_feeds, "--offline").exit_code == 0
 

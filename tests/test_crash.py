@@ -1,9 +1,11 @@
-"""Builds killed with SIGKILL at every point: nothing published is ever half-written, and
-the next run finishes with exactly what an uninterrupted run would have published.
+"""Builds killed with SIGKILL at every point: the output folder is then the old site or
+the new one, whole (once ``verify`` has finished an interrupted swap), and the next run
+finishes with exactly what an uninterrupted run would have published.
 
 Day 2 is built from a copy of day 1's output and cache (tests/support/scenes.py) by a separate
 process killed (tests/support/killpoint.py) at each fetch, each translation batch, each file's
-write before and after its rename, and at times spread over a whole run.
+write into the staging folder before and after its rename, each feed's verification, each
+step of the swap, and at times spread over a whole run.
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ def test_killed_at_every_fetch_batch_and_write_the_next_run_heals(tmp_path, feed
     code, points = counted.build_killed("none", 0)
     assert code == 0
     assert published(counted.out).keys() == new.keys()
-    assert points["fetch"] >= 3  # the feed, and the two archives from the published site
+    assert points["fetch"] == 2  # the live site's status.json (to compare with the output folder), and the feed
     assert points["batch"] >= 3 and points["written"] == points["replaced"] >= 12
-    # Every fetch and every write; the first, middle and last translation batches.
+    assert points["verify"] == 2  # quant-ph.ja and entanglement.ja
+    assert points["swap"] == 4  # marked verified, old aside, new in place, old removed
+    # Every fetch, write, feed verified and step of the swap; the first, middle and last
+    # translation batches.
     kills = [(point, n) for point in POINTS if point != "batch" for n in range(1, points[point] + 1)]
     kills += [("batch", n) for n in sorted({1, points["batch"] // 2, points["batch"]})]
     for point, n in kills:

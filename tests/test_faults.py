@@ -1,11 +1,13 @@
 """Network faults through whole builds: a fault-injecting server on 127.0.0.1.
 
-Each case serves one good feed and one faulty one. The outcome is either "retried,
-then built", or "that feed failed with a one-line reason" while the good feed is
-still published and the failed feed's previous file stays byte-identical.
+Each case builds on the site published the day before, serving one good feed and one
+faulty one. The outcome is either "retried, then built", or "that feed failed with a
+one-line reason" while the new site is still published with the good feed, and the
+failed feed's previous files stay byte-identical.
 """
 
 import gzip
+import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -13,11 +15,12 @@ from click.testing import CliRunner
 from feedbridge.cli import cli
 from feedbridge.errors import ExitCode
 from support.config import write_config
-from support.paths import QUANT_PH
+from support.paths import EMPTY_PHYSICS, QUANT_PH
+from support.scenes import published
 from support.server import LoopbackServer, redirect, reply, reset, stall_before_headers, stall_mid_body
 
 GOOD = QUANT_PH.read_bytes()
-OLD = b"<previously published/>"
+FEEDS = ["quant-ph", "cs.XX"]
 
 
 def status(code, body=b"", **headers):
@@ -70,42 +73,63 @@ def translation_memory_across_cases(shared_cache, monkeypatch):
     monkeypatch.setenv("FEEDBRIDGE_CACHE_DIR", str(shared_cache))
 
 
-def run_build(tmp_path, script):
-    """A build of the good feed, always served, and cs.XX, answered by ``script`` (its last step repeats)."""
+@pytest.fixture(scope="module")
+def day_before(tmp_path_factory):
+    return tmp_path_factory.mktemp("day-before") / "out"
+
+
+@pytest.fixture
+def published_site(day_before, installed_model) -> dict[str, bytes]:
+    """The site published the day before (built once): quant-ph with the good batch, and
+    cs.XX published empty, as on a holiday."""
+    if not day_before.exists():
+        with LoopbackServer() as server:
+            server.serve("/rss/quant-ph", GOOD)
+            server.serve("/rss/cs.XX", EMPTY_PHYSICS.read_bytes())
+            config = write_config(day_before.parent, feeds=FEEDS, feed_url=f"{server.url}/rss/{{category}}")
+            result = CliRunner().invoke(cli, ["build", "--config", str(config), "--offline"])
+        assert result.exit_code == 0, result.output
+    return published(day_before)
+
+
+def run_build(tmp_path, day_before, script):
+    """A build on the day before's site: the good feed, always served, and cs.XX, answered
+    by ``script`` (its last step repeats)."""
+    shutil.copytree(day_before, tmp_path / "out")
     with LoopbackServer() as server:
         server.routes["/rss/quant-ph"] = (200, {}, GOOD)
         server.script(*script, repeat_last=True)
-        (tmp_path / "out").mkdir(exist_ok=True)
-        (tmp_path / "out/cs.XX.ja.xml").write_bytes(OLD)
-        config = write_config(tmp_path, feeds=["quant-ph", "cs.XX"], feed_url=f"{server.url}/rss/{{category}}",
+        config = write_config(tmp_path, feeds=FEEDS, feed_url=f"{server.url}/rss/{{category}}",
                               retries=1, backoff=0.01, timeout=0.5, max_bytes=2_000_000)
         return CliRunner().invoke(cli, ["build", "--config", str(config), "--offline"])
 
 
 @pytest.mark.parametrize("case", sorted(RETRIED_THEN_BUILT))
-def test_fault_retried_then_built(case, tmp_path, installed_model):
-    result = run_build(tmp_path, RETRIED_THEN_BUILT[case])
+def test_fault_retried_then_built(case, tmp_path, day_before, published_site):
+    result = run_build(tmp_path, day_before, RETRIED_THEN_BUILT[case])
     assert result.exit_code == ExitCode.OK, result.output
-    assert (tmp_path / "out/cs.XX.ja.xml").read_bytes() != OLD
+    assert (tmp_path / "out/cs.XX.ja.xml").read_bytes() != published_site["cs.XX.ja.xml"]
     assert b"<entry>" in (tmp_path / "out/cs.XX.ja.xml").read_bytes()
 
 
 @pytest.mark.parametrize("case", sorted(FAILED_ALONE))
-def test_fault_fails_that_feed_alone(case, tmp_path, installed_model):
+def test_fault_fails_that_feed_alone(case, tmp_path, day_before, published_site):
     script, reason = FAILED_ALONE[case]
-    result = run_build(tmp_path, script)
+    result = run_build(tmp_path, day_before, script)
     assert result.exit_code == ExitCode.PARTIAL, result.output
     errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1 and "cs.XX" in errors[0] and reason in errors[0], result.output
-    assert (tmp_path / "out/cs.XX.ja.xml").read_bytes() == OLD  # left as it was
-    assert b"<entry>" in (tmp_path / "out/quant-ph.ja.xml").read_bytes()  # the other feed is out
+    after = published(tmp_path / "out")
+    for name in ("cs.XX.ja.xml", "archive/cs.XX.ja.json"):
+        assert after[name] == published_site[name]  # left as it was
+    assert after["status.json"] != published_site["status.json"]  # the new site is published
+    assert b"<entry>" in after["quant-ph.ja.xml"]  # with the other feed
 
 
-def test_connection_refused_fails_the_run_and_keeps_files(tmp_path, installed_model):
-    (tmp_path / "out").mkdir()
-    (tmp_path / "out/cs.XX.ja.xml").write_bytes(OLD)
-    config = write_config(tmp_path, feeds=["cs.XX"], retries=1, backoff=0.01)
+def test_connection_refused_fails_the_run_and_keeps_files(tmp_path, day_before, published_site):
+    shutil.copytree(day_before, tmp_path / "out")
+    config = write_config(tmp_path, feeds=FEEDS, retries=1, backoff=0.01)
     result = CliRunner().invoke(cli, ["build", "--config", str(config), "--offline"])
     assert result.exit_code == ExitCode.FAILED
     assert "connection refused" in result.output
-    assert (tmp_path / "out/cs.XX.ja.xml").read_bytes() == OLD
+    assert published(tmp_path / "out") == published_site

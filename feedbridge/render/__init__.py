@@ -1,15 +1,18 @@
 """The render stage: writers turn the published-feed view into files.
 
-A writer is an object with one method, ``render(view) -> {relative path: bytes}``. Feed
-writers render one feed's own files (its Atom document) and run only for a feed whose
-window is published this run: a feed that failed keeps the files it had. Site writers
-render what stands around every feed (its page, the index, the OPML list, the
-stylesheet) from the whole site's view, on every run. A new output format is a new
-module with a writer and one line in one of the lists below.
+A writer is an object with two methods: ``render(view) -> {relative path: bytes}``, and
+``files(...)``, the paths ``render`` returns, known without rendering, so that a build can
+carry a failed feed's previous files over and the verifier knows the exact set of files a
+site holds. Feed writers render one feed's own files (its Atom document) and run only
+for a feed whose window is published this run: a feed that failed keeps the files it
+had. Site writers render what stands around every feed (its page, the index, the OPML
+list, the stylesheet) from the whole site's view, on every run. A new output format is a
+new module with a writer and one line in one of the lists below.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from feedbridge.render.atom import AtomWriter
@@ -22,9 +25,15 @@ class FeedWriter(Protocol):
     def render(self, feed: FeedView) -> dict[str, bytes]:
         """The feed's files; raises OutputError when the result must not be published."""
 
+    def files(self, name: str) -> tuple[str, ...]:
+        """The paths ``render`` returns for the feed called ``name``, relative to the site root."""
+
 
 class SiteWriter(Protocol):
     def render(self, site: SiteView) -> dict[str, bytes]: ...
+
+    def files(self, names: Sequence[str]) -> tuple[str, ...]:
+        """The paths ``render`` returns for a site of the feeds called ``names``."""
 
 
 FEED_WRITERS: tuple[FeedWriter, ...] = (AtomWriter(),)

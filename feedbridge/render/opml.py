@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import quote
 
 from lxml import etree
@@ -13,6 +14,9 @@ OPML = "feeds.opml"
 
 class OpmlWriter:
     """``feeds.opml``: OPML 2.0 listing every published feed with absolute URLs."""
+
+    def files(self, names: Sequence[str]) -> tuple[str, ...]:
+        return (OPML,)
 
     def render(self, site: SiteView) -> dict[str, bytes]:
         root = etree.Element("opml", version="2.0")

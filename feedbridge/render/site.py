@@ -39,12 +39,21 @@ _STATUS_WORDS = {
     FeedStatus.EMPTY: "No new papers this run (arXiv announced nothing); the last papers stay",
     FeedStatus.STALE: "arXiv sent the previous batch again; the last papers stay",
     FeedStatus.FAILED: "Not updated this run (an error); the last published papers stay",
+    FeedStatus.PARTIAL: "Updated from some of its categories; another could not be read",
     FeedStatus.SKIPPED: "Not rebuilt this run",
 }
 
 
+def page_path(name: str) -> str:
+    """The feed's page, relative to the site root (and so its link from the index)."""
+    return f"{name}.html"
+
+
 class StylesheetWriter:
     """``style.css``, the one stylesheet every page links."""
+
+    def files(self, names: Sequence[str]) -> tuple[str, ...]:
+        return (STYLESHEET,)
 
     def render(self, site: SiteView) -> dict[str, bytes]:
         return {STYLESHEET: resources.files("feedbridge.render").joinpath("site.css").read_bytes()}
@@ -52,6 +61,9 @@ class StylesheetWriter:
 
 class IndexWriter:
     """``index.html``: every feed with its state, a link to its page and its subscribe URL."""
+
+    def files(self, names: Sequence[str]) -> tuple[str, ...]:
+        return (INDEX,)
 
     def render(self, site: SiteView) -> dict[str, bytes]:
         intro = (
@@ -74,17 +86,20 @@ class IndexWriter:
 class PagesWriter:
     """``<name>.html`` for every feed: its entries, each translated sentence above its original."""
 
+    def files(self, names: Sequence[str]) -> tuple[str, ...]:
+        return tuple(page_path(name) for name in names)
+
     def render(self, site: SiteView) -> dict[str, bytes]:
-        return {f"{feed.name}.html": _feed_page(feed) for feed in site.feeds}
+        return {page_path(feed.name): _feed_page(feed) for feed in site.feeds}
 
 
 def _feed_card(feed: FeedView) -> etree._Element:
     card = E.LI(
         E.CLASS(f"feed status-{feed.status}"),
-        E.H2(E.A(feed.label, href=f"{feed.name}.html"), f" ({feed.language_name})"),
+        E.H2(E.A(feed.label, href=page_path(feed.name)), f" ({feed.language_name})"),
         _status_line(feed),
     )
-    if feed.status == FeedStatus.FAILED:  # the other statuses' messages say what _STATUS_WORDS says
+    if feed.status in (FeedStatus.FAILED, FeedStatus.PARTIAL):  # the others' messages say what _STATUS_WORDS says
         card.append(E.P(E.CLASS("status"), clean_text(feed.message)))
     if feed.published:
         card.append(E.P(_subscribe_link(feed), E.BR(), E.SPAN(E.CLASS("url"), feed.url(".xml"))))

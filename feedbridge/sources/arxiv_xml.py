@@ -51,11 +51,10 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 RSS1 = "{http://purl.org/rss/1.0/}"
 RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 
-# "2504.17830v1" (since 2007) or "hep-th/9901001v2", "math.GT/0309136v1" (before).
-ID_WITH_VERSION = (
-    r"(?P<id>[0-9]{4}\.[0-9]{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/[0-9]{7})"
-    r"v(?P<version>[0-9]{1,6})"
-)
+# "2504.17830" (since 2007) or "hep-th/9901001", "math.GT/0309136" (before).
+ARXIV_ID = r"[0-9]{4}\.[0-9]{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/[0-9]{7}"
+# With its version: "2504.17830v1".
+ID_WITH_VERSION = rf"(?P<id>{ARXIV_ID})v(?P<version>[0-9]{{1,6}})"
 # An id at the end of a guid or Atom id: "oai:arXiv.org:2504.17830v1",
 # "http://arxiv.org/abs/hep-ph/0301050v2".
 _ID_AT_END = re.compile(r"(?:^|[:/])" + ID_WITH_VERSION + r"$")

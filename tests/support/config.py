@@ -8,8 +8,14 @@ from typing import Any
 
 import yaml
 
+from support.server import LoopbackServer
+
 DOWN = "http://127.0.0.1:9"  # nothing listens on port 9: a request there fails at once
-BASE_URL = f"{DOWN}/fb/"  # so the previous site cannot be read, and every build starts clean
+# A site never published: for the whole session, every path under it answers 404, so a
+# build without a site in its output folder starts every feed new (a site that cannot
+# be reached would leave them unknown, and publish nothing).
+UNPUBLISHED = LoopbackServer()
+BASE_URL = f"{UNPUBLISHED.url}/fb/"
 
 
 def write_config(folder: Path, *, feeds: Iterable[str | dict[str, Any]], base_url: str = BASE_URL,

@@ -7,8 +7,11 @@ write, with no chance to clean up, as a power cut or an OOM killer would:
 
 POINT is one of ``fetch`` (a response's headers are in, its body not yet read),
 ``batch`` (a translation batch has come back from the model), ``written`` (a new
-file's bytes are flushed to its temporary file, not yet renamed), ``replaced`` (it has
-just been renamed into place), ``after`` (N milliseconds after start) or ``none``.
+file's bytes are flushed to its temporary file in the staging folder, not yet renamed),
+``replaced`` (it has just been renamed into place there), ``verify`` (verification is
+about to check a feed of the staged site), ``swap`` (the swap is about to take its next
+step: each rename, and the removal of the old site), ``after`` (N milliseconds after
+start) or ``none``.
 Every point reached is counted into COUNTS_FILE (JSON) when the run ends by itself,
 so an uninterrupted run tells the tests how many kill points a build has.
 """
@@ -24,7 +27,7 @@ import threading
 from collections import Counter
 
 TEMPORARY = re.compile(r"^\..+\.tmp$")  # write_atomic's temporary files
-POINTS = ("fetch", "batch", "written", "replaced")
+POINTS = ("fetch", "batch", "written", "replaced", "verify", "swap")
 
 
 def main(argv: list[str]) -> None:
@@ -52,7 +55,7 @@ def main(argv: list[str]) -> None:
 
 def _hook_points(reached) -> None:
     """Wrap the calls where each kind of kill point lies."""
-    from feedbridge import fetch
+    from feedbridge import fetch, publish, verify
     from feedbridge.translate.ct2 import BatchRunner
 
     read_body = fetch._read_body
@@ -88,6 +91,17 @@ def _hook_points(reached) -> None:
             reached("replaced")
 
     os.fsync, os.replace = syncing, replacing
+
+    def before(point, function):
+        def reaching(*args, **kwargs):
+            reached(point)
+            return function(*args, **kwargs)
+
+        return reaching
+
+    verify.check_feed = before("verify", verify.check_feed)
+    publish._rename = before("swap", publish._rename)
+    publish._remove = before("swap", publish._remove)
 
 
 if __name__ == "__main__":

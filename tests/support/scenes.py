@@ -68,6 +68,11 @@ class Scene:
         result = CliRunner().invoke(cli, ["build", "--config", str(self.config)], env=self.env)
         assert result.exit_code == 0, result.output
 
+    def verify(self) -> None:
+        """`feedbridge verify` on the output folder: it finishes an interrupted swap first."""
+        result = CliRunner().invoke(cli, ["verify", str(self.out), "--config", str(self.config)], env=self.env)
+        assert result.exit_code == 0, result.output
+
     def build_killed(self, point: str, n: int) -> tuple[int, dict[str, int]]:
         """Run a build in its own process, killed at the ``n``th ``point``."""
         counts = self.root / "counts.json"
@@ -149,8 +154,21 @@ def days(tmp_path, feed_server, installed_model):
     return start, old, new
 
 
+def assert_whole_site(out: Path, old: dict[str, bytes], new: dict[str, bytes]) -> None:
+    """After a kill, once ``verify`` has finished any interrupted swap, the output folder is
+    the old site or the new one, whole: never a mix, never a leftover beside it."""
+    now = published(out)
+    for site in (old, new):
+        if now.keys() == site.keys() and all(content(n, now[n]) == content(n, site[n]) for n in now):
+            break
+    else:
+        raise AssertionError(f"{out} is neither the old site nor the new one")
+    assert sorted(p.name for p in out.parent.glob(f".{out.name}.*")) == [f".{out.name}.feedbridge-lock"]
+
+
 def resume_and_compare(scene: Scene, old: dict[str, bytes], new: dict[str, bytes]) -> None:
-    assert_old_or_new(scene.out, old, new)
+    scene.verify()
+    assert_whole_site(scene.out, old, new)
     assert_cache_sound(scene.cache)
     scene.build()
     after = published(scene.out)

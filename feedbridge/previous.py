@@ -1,0 +1,200 @@
+"""The previous state: the site the last successful run published, which a run builds on.
+
+A run reads it from one place, and says which:
+
+- the **output folder**, when it holds a site. On the CI runner the workflow restores
+  into it the site the last successful run deployed (from the Actions cache); for a
+  person it is the last build. It is set aside when the live site at the base URL is
+  newer (its ``status.json`` names a later announcement day): the cache missed a deploy.
+- otherwise the **published site** at the base URL;
+- ``--offline`` never touches the network: an output folder without a site means every
+  feed is new.
+
+Per feed, only "not found" (HTTP 404 or 410, a missing file) means the feed is new.
+Anything else unreadable (a 5xx, a timeout, HTML or a truncated file at 200, a field of
+the wrong type, a newer archive format) leaves the feed's previous state **unknown**: it
+cannot be carried over, so the run publishes no new site at all.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Protocol
+
+from feedbridge.archive import ARCHIVE_DIR, FeedArchive, archive_path
+from feedbridge.archive_file import load
+from feedbridge.config import Config
+from feedbridge.errors import FeedbridgeError, NotFoundError, OutputError
+from feedbridge.fetch import Fetcher, fetcher_for
+from feedbridge.report import STATUS_FILE
+
+SITE_MAX_BYTES = 256 * 2**20  # a feed's archive holds its whole window; arXiv's 8 MiB cap is too small
+
+
+def site_fetcher(config: Config) -> Fetcher:
+    """Reads our own site, not arXiv: no politeness pause, no conditional-GET cache, and
+    short retries, so that an unreachable site costs seconds per feed, not minutes."""
+    return fetcher_for(config, cache=False, min_interval=0, max_bytes=SITE_MAX_BYTES,
+                       retries=min(config.retries, 2), backoff=min(config.backoff, 1.0))
+
+
+def site_at(location: str, config: Config) -> PreviousSite:
+    """A previous site named on the command line: a folder, or an http(s) URL."""
+    if location.startswith(("http://", "https://")):
+        return PublishedSite(location if location.endswith("/") else location + "/", site_fetcher(config))
+    return LocalSite(Path(location))
+
+
+class Found(str, Enum):
+    """What a run knows of a feed's previous state."""
+
+    READ = "read"  # its archive was read
+    NEW = "new"  # never published: the archive is not there
+    UNKNOWN = "unknown"  # something is there, or may be, that could not be read
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class History:
+    """A feed's archive as found at the start of a run, and where it came from."""
+
+    archive: FeedArchive
+    origin: str  # for the run summary: where the history was read, or why there is none
+    found: Found = Found.READ
+
+
+class PreviousSite(Protocol):
+    """Where the previous state is read: one file of the site at a time."""
+
+    description: str  # for the run's output: "the output folder site/", "the published site at …"
+
+    def read(self, path: str) -> bytes:
+        """The file at ``path`` (relative to the site's root); NotFoundError when it is not
+        there, another FeedbridgeError when it cannot be read."""
+
+    def where(self, path: str) -> str:
+        """The file's path or URL, for messages."""
+
+
+class LocalSite:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.description = f"the output folder {folder}"
+
+    def read(self, path: str) -> bytes:
+        try:
+            return (self.folder / path).read_bytes()
+        except FileNotFoundError:
+            raise NotFoundError(f"{self.where(path)}: not found") from None
+        except OSError as err:
+            raise FeedbridgeError(f"{self.where(path)}: cannot read: {err.strerror or err}") from None
+
+    def where(self, path: str) -> str:
+        return str(self.folder / path)
+
+
+class PublishedSite:
+    def __init__(self, base_url: str, fetcher: Fetcher):
+        self.base_url = base_url
+        self.fetcher = fetcher
+        self.description = f"the published site at {base_url}"
+
+    def read(self, path: str) -> bytes:
+        return self.fetcher.fetch(self.where(path)).body
+
+    def where(self, path: str) -> str:
+        return self.base_url + path
+
+
+class NoSite:
+    """Offline with an empty output folder: nothing was published that this run can know."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.description = f"none (--offline, and {folder} holds no site): every feed is new"
+
+    def read(self, path: str) -> bytes:
+        raise NotFoundError(f"{self.where(path)}: not found")
+
+    def where(self, path: str) -> str:
+        return str(self.folder / path)
+
+
+def holds_site(folder: Path) -> bool:
+    """Whether ``folder`` holds a site a feedbridge build made; an empty or missing folder
+    does not, and a folder with other files in it is refused rather than replaced."""
+    if not folder.is_dir() or not any(folder.iterdir()):
+        return False
+    if (folder / STATUS_FILE).is_file() or (folder / ARCHIVE_DIR).is_dir():
+        return True
+    raise OutputError(
+        f"{folder}: holds files but no feedbridge site (no {STATUS_FILE}, no archive/); a build replaces the"
+        " whole output folder, so build into an empty folder or one a build made"
+    )
+
+
+def previous_site(out_dir: Path, base_url: str, fetcher: Fetcher | None) -> tuple[PreviousSite, str | None]:
+    """Choose where the previous state is read (module docstring), and a warning when the
+    live site could not be compared with the output folder. ``fetcher`` is None offline."""
+    local = LocalSite(out_dir)
+    if fetcher is None:
+        return (local if holds_site(out_dir) else NoSite(out_dir)), None
+    published = PublishedSite(base_url, fetcher)
+    if not holds_site(out_dir):
+        return published, None
+    try:
+        live = _newest_day(published.read(STATUS_FILE))
+    except NotFoundError:
+        return local, None
+    except FeedbridgeError as err:
+        return local, f"could not compare the output folder with the live site ({err}); building on the output folder"
+    try:
+        here = _newest_day(local.read(STATUS_FILE))
+    except FeedbridgeError:
+        here = None
+    if live is not None and (here is None or live > here):
+        published.description += f" (newer than the output folder's: {live} against {here})"
+        return published, None
+    return local, None
+
+
+def dropped_feeds(site: PreviousSite, config: Config) -> list[str]:
+    """The feeds the previous site's status.json names that the config no longer has: the
+    new site leaves them out, and the run says so. A status that cannot be read names none."""
+    try:
+        names = [feed["name"] for feed in json.loads(site.read(STATUS_FILE))["feeds"]]
+    except (FeedbridgeError, ValueError, KeyError, TypeError):
+        return []
+    configured = {feed.name for feed in config.feeds}
+    return [name for name in names if isinstance(name, str) and name not in configured]
+
+
+def _newest_day(status: bytes) -> date | None:
+    """The latest announcement day a status.json names; FeedbridgeError if it is not one."""
+    try:
+        feeds = json.loads(status)["feeds"]
+        days = [date.fromisoformat(f["last_announcement"]) for f in feeds if f.get("last_announcement")]
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        raise FeedbridgeError(f"{STATUS_FILE} is not a feedbridge status ({type(err).__name__}: {err})") from None
+    return max(days, default=None)
+
+
+def read_history(site: PreviousSite, name: str) -> History:
+    """A feed's archive from the previous site: read, new (not found), or unknown."""
+    path = archive_path(name)
+    try:
+        data = site.read(path)
+    except NotFoundError:
+        return History(FeedArchive(), f"new: {site.where(path)} not found", Found.NEW)
+    except FeedbridgeError as err:
+        return History(FeedArchive(), f"unknown: {err}", Found.UNKNOWN)
+    try:
+        return History(load(data, site.where(path)), f"read from {site.where(path)}")
+    except FeedbridgeError as err:
+        return History(FeedArchive(), f"unknown: {err}", Found.UNKNOWN)
