@@ -332,19 +332,60 @@ def serve(out_dir: Path, port: int) -> None:
 
 @cli.group()
 def models() -> None:
-    """Manage Argos Translate packages (folder: $ARGOS_PACKAGES_DIR)."""
+    """Manage translation models: Argos Translate packages ($ARGOS_PACKAGES_DIR) and
+    converted MarianMT models ($FEEDBRIDGE_MODELS_DIR)."""
 
 
 @models.command("list")
 def models_list() -> None:
-    """List installed translation packages."""
+    """List every model: installed Argos packages, then added MarianMT models, each with
+    its language pair, name and version, kind, licence and folder."""
+    from feedbridge.translate import marian
     from feedbridge.translate.packages import installed_packages, packages_dir
 
-    found = installed_packages()
-    if not found:
-        click.echo(f"no translation packages in {packages_dir()}")
-    for package in found:
-        click.echo(f"{package.source_lang}->{package.target_lang}  {package.code} {package.version}  {package.path}")
+    argos_packages, marian_models = installed_packages(), marian.registered_models()
+    if not argos_packages and not marian_models:
+        click.echo(f"no translation models in {packages_dir()} or {marian.models_dir()}")
+    for package in argos_packages:
+        click.echo(f"{package.source_lang}->{package.target_lang}  {package.code} {package.version}  argos"
+                   f"  licence: {marian.find_licence(package.path)}  {package.path}")
+    for model in marian_models:
+        click.echo(f"{model.source_lang}->{model.target_lang}  {model.name} {model.version}  {marian.KIND_NAME}"
+                   f"  licence: {model.licence}  {model.path}")
+
+
+@models.command("add")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--from", "source", metavar="LANG",
+              help="The language the model translates from (default: en; a converted folder does not say,"
+              " unless it was copied from another models folder).")
+@click.option("--to", "target", metavar="LANG",
+              help="The language the model translates into (default: ja, with the same exception).")
+@click.option("--name", help="The name that chooses it in translation.model or a feed's model"
+              " (default: the folder's name).")
+@click.option("--licence", "--license", "licence", metavar="TEXT",
+              help="The model's licence (default: from its README or LICENSE file, else 'unknown').")
+def models_add(path: Path, source: str | None, target: str | None, name: str | None, licence: str | None) -> None:
+    """Add the converted MarianMT model in PATH (ct2-transformers-converter's output:
+    model.bin, config.json, the vocabulary, source.spm, target.spm), copied into
+    $FEEDBRIDGE_MODELS_DIR once a probe translation has run; a folder that fails is refused whole."""
+    from feedbridge.translate import marian
+    from feedbridge.translate.backend import MODEL_KINDS
+
+    model = marian.add_model(path, name=name, source=source, target=target, licence=licence,
+                             reserved=MODEL_KINDS.kind_names)
+    click.echo(f"added {model.name} {model.version} ({model.source_lang}->{model.target_lang}, licence: {model.licence})"
+               f" in {model.path}; choose it with 'model: {model.name}'")
+
+
+@models.command("remove")
+@click.argument("name")
+def models_remove(name: str) -> None:
+    """Remove the MarianMT model NAME added with 'models add' (Argos packages are not removed here)."""
+    from feedbridge.translate import marian
+
+    model = marian.remove_model(name)
+    click.echo(f"removed {model.name} {model.version} ({model.source_lang}->{model.target_lang}) from {model.path}")
 
 
 @models.command("install")
@@ -408,13 +449,14 @@ def cache_stats(config_path: Path) -> None:
 def cache_prune(config_path: Path, unused_days: int, uninstalled: bool) -> None:
     """Delete old entries from the translation memory; a later run translates them again."""
     from feedbridge.translate.memory import TranslationMemory
+    from feedbridge.translate.marian import registered_models
     from feedbridge.translate.packages import installed_packages
 
     path = _memory_path(config_path)
     if not path.exists():
         click.echo(f"no translation memory yet at {path}")
         return
-    keep = [p.provenance for p in installed_packages()] if uninstalled else None
+    keep = [p.provenance for p in installed_packages()] + [m.provenance for m in registered_models()] if uninstalled else None
     with TranslationMemory(path, warn=lambda line: click.echo(line, err=True)) as memory:
         removed = memory.prune(unused_days=unused_days, keep_packages=keep)
     click.echo(f"removed {removed} sentences from {path}")

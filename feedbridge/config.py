@@ -19,11 +19,14 @@ CACHE_DIR_ENV = "FEEDBRIDGE_CACHE_DIR"
 DEFAULT_FEED_URL = "https://rss.arxiv.org/rss/{category}"
 DEFAULT_API_URL = "https://export.arxiv.org/api/query"
 DEFAULT_MODEL = "argos"  # Argos Translate packages
+_MODEL_NAME = "a model's name ('argos', or one added with 'feedbridge models add')"
 # Defaults a stage also needs when it runs without a config (tools, tests): defined once, here.
 # The most tokens one CTranslate2 batch may hold: hypotheses (sentences x beams) x (padded
 # source length + decoding cap). A batch's memory grows with exactly this, so the budget
 # bounds it whatever the beam size and sentence lengths (README, Performance).
 DEFAULT_BATCH_TOKENS = 6144
+# A pass whose sentences end untranslated beyond this share has failed (translation.max_untranslated).
+DEFAULT_MAX_UNTRANSLATED = 0.2
 DEFAULT_MAX_BYTES = 8 * 2**20  # a feed larger than this is refused
 DEFAULT_MIN_INTERVAL = 3.0  # arXiv's terms: at least this many seconds between request starts
 DEFAULT_TIMEOUT = 30.0  # seconds, for the connect and for each read
@@ -85,7 +88,7 @@ class FeedConfig:
     target_lang: str
     announce: AnnouncePolicy = AnnouncePolicy()
     topic: TopicFilter | None = None  # set for a topic feed
-    model: str = DEFAULT_MODEL  # the kind of translation model (translation.model, or the feed's own)
+    model: str = DEFAULT_MODEL  # the translation model's name (translation.model, or the feed's own)
     key: str = field(default="feeds[0]", compare=False)  # where the config defines it, for messages
 
     @property
@@ -118,6 +121,7 @@ class Config:
     workers: int = 0  # CTranslate2 workers; 0: one per core (one on a GPU)
     threads: int = 1  # threads per worker
     batch_tokens: int = DEFAULT_BATCH_TOKENS
+    max_untranslated: float = DEFAULT_MAX_UNTRANSLATED  # a pass beyond this share untranslated has failed
 
     def feed_url_for(self, feed: FeedConfig) -> str:
         return self.feed_url.format(category=feed.category)
@@ -144,6 +148,7 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
     "translation": {
         "from": "en", "to": "ja", "beam_size": 4, "device": "auto",
         "glossary": [], "workers": 0, "threads": 1, "batch_tokens": DEFAULT_BATCH_TOKENS,
+        "max_untranslated": DEFAULT_MAX_UNTRANSLATED,
         "model": DEFAULT_MODEL,
     },
     "cache_dir": ".cache/feedbridge",
@@ -228,6 +233,13 @@ class _Validator:
             raise self.fail(key, f"a number >= {minimum}", value)
         return kind(value)
 
+    def share(self, value: Any, key: str) -> float:
+        """A fraction from 0 to 1."""
+        share = self.number(value, key, float, 0)
+        if share > 1:
+            raise self.fail(key, "a share from 0 to 1 (0.2 is 20%)", value)
+        return share
+
     def boolean(self, value: Any, key: str) -> bool:
         if not isinstance(value, bool):
             raise self.fail(key, "true or false", value)
@@ -260,7 +272,7 @@ class _Validator:
         device = self.string(translation["device"], "translation.device")
         if device not in ("auto", "cpu", "cuda"):
             raise self.fail("translation.device", "one of auto, cpu, cuda", device)
-        model = self.string(translation["model"], "translation.model", what="the name of a kind of model")
+        model = self.string(translation["model"], "translation.model", what=_MODEL_NAME)
         feeds = self.feeds(raw.get("feeds"), source, target, model)
 
         return Config(
@@ -280,6 +292,7 @@ class _Validator:
             workers=self.number(translation["workers"], "translation.workers", int, 0),
             threads=self.number(translation["threads"], "translation.threads", int, 1),
             batch_tokens=self.number(translation["batch_tokens"], "translation.batch_tokens", int, 256),
+            max_untranslated=self.share(translation["max_untranslated"], "translation.max_untranslated"),
             device=device,
             feeds=feeds + self.topics(raw.get("topics", []), source, target, model, {f.name for f in feeds}),
             window_days=self.number(window["days"], "window.days", int, 1),
@@ -328,7 +341,7 @@ class _Validator:
             if name in names:
                 raise self.fail(f"{key}.name", f"a name not used by another feed ('{name}' is)")
             names.add(name)
-            feed_model = self.string(item.get("model", model), f"{key}.model", what="the name of a kind of model")
+            feed_model = self.string(item.get("model", model), f"{key}.model", what=_MODEL_NAME)
             feeds.append(FeedConfig(name, category, feed_source, feed_target, self.announce(item, key), model=feed_model, key=key))
         return tuple(feeds)
 
@@ -373,7 +386,7 @@ class _Validator:
             include=self.patterns(item.get("include", []), f"{key}.include"),
             exclude=self.patterns(item.get("exclude", []), f"{key}.exclude"),
         )
-        feed_model = self.string(item.get("model", model), f"{key}.model", what="the name of a kind of model")
+        feed_model = self.string(item.get("model", model), f"{key}.model", what=_MODEL_NAME)
         return FeedConfig(
             name, "+".join(topic.categories), feed_source, feed_target, self.announce(item, key), topic, feed_model, key
         )

@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from feedbridge import __version__
-from feedbridge.config import Config, load_config
+from feedbridge.config import DEFAULT_MODEL, Config, load_config
 from feedbridge.errors import ExitCode, FeedbridgeError, ModelError
 from feedbridge.fetch import Fetcher, FetchSettings, user_agent
 from feedbridge.sources.arxiv_api import parse_answer, query_url
@@ -67,7 +67,8 @@ def run_checks(
     checks.append(config_check)
     package_checks = []
     if config is not None:
-        package_checks = [check_package(source, target) for source, target in config.language_pairs()]
+        argos_pairs = dict.fromkeys((f.source_lang, f.target_lang) for f in config.feeds if f.model == DEFAULT_MODEL)
+        package_checks = [check_package(source, target) for source, target in argos_pairs]
         checks += package_checks
         checks += [
             check_writable("cache folder", config.cache_dir, "cache_dir"),

@@ -95,8 +95,9 @@ class TranslatedPaper:
     translator: str  # provenance, e.g. "translate-en_ja 1.1"
 
     @property
-    def has_untranslated(self) -> bool:
-        return any(not pair.translated for pair in (*self.title.sentences, *self.abstract.sentences))
+    def untranslated(self) -> int:
+        """Sentences kept in the source language."""
+        return sum(not pair.translated for pair in (*self.title.sentences, *self.abstract.sentences))
 
 
 class FeedStatus(str, Enum):

@@ -478,7 +478,8 @@ def _translate(run_plan: RunPlan, report: BuildReport, memory: TranslationMemory
             on_progress = lambda done, total: progress(label, done, total)  # noqa: E731
         started = time.monotonic()
         try:
-            done = run(pair.job, memory=memory, stats=pair.stats, progress=on_progress)
+            done = run(pair.job, memory=memory, stats=pair.stats, progress=on_progress,
+                       max_untranslated=run_plan.config.max_untranslated)
         except ModelError:  # the package is gone or broken: the run stops with its own exit code
             raise
         except Exception as err:  # noqa: BLE001 - a model that crashes fails its feeds, not the run
@@ -553,7 +554,7 @@ def _write_window(run_plan: RunPlan, feed_plan: FeedPlan, translated: list[Trans
         previous = {e.paper.arxiv_id for e in history.archive.entries}
         outcome.added = sum(t.paper.arxiv_id not in previous for t in translated)
         outcome.renewed = len(translated) - outcome.added
-        outcome.untranslated = sum(t.has_untranslated for t in translated)
+        outcome.untranslated = sum(t.untranslated for t in translated)
     first_empty = feed_plan.status == FeedStatus.EMPTY and history.found is Found.NEW
     if history.found is Found.READ or feed_plan.batches or first_empty:
         view = _view(run_plan, feed_plan.feed, outcome, archive, feed_plan.channel_date, site)

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from feedbridge.pipeline import RunPlan
 
 STATUS_FILE = "status.json"
-SUMMARY_SCHEMA = 1  # the --json run summary's layout; bumped when a key changes meaning or goes
+SUMMARY_SCHEMA = 2  # the --json run summary's layout; bumped when a key changes meaning or goes
+# (2: a feed's "failed", papers with an untranslated sentence, became "untranslated", sentences)
 DRY_RUN_SCHEMA = 1  # likewise for build --dry-run --json
 
 # Model time per sentence, for the dry run's estimate. Measured with tools/bench.py
@@ -44,7 +45,7 @@ class FeedOutcome:
     message: str = ""
     history: str = ""  # where the feed's history came from, or why there was none
     last_day: date | None = None  # the newest announcement day in the window
-    untranslated: int = 0  # papers added or updated with a sentence kept in the source language
+    untranslated: int = 0  # sentences of the papers added or updated, kept in the source language
     sentences_translated: int = 0  # sentences the model translated for this feed
     sentences_cached: int = 0  # sentences found in the translation memory
     seconds: float = 0.0  # spent translating and writing this feed
@@ -97,8 +98,8 @@ def feed_summary_line(outcome: FeedOutcome) -> str:
     """The run's last word on a feed; a feed not updated says why in parentheses."""
     line = (
         f"{outcome.feed.name}: new {outcome.added} / updated {outcome.renewed} / kept {outcome.kept}"
-        f" / failed {outcome.untranslated}, sentences translated {outcome.sentences_translated}"
-        f" vs cached {outcome.sentences_cached}, {outcome.seconds:.1f} s"
+        f", sentences translated {outcome.sentences_translated} vs cached {outcome.sentences_cached}"
+        f" ({outcome.untranslated} untranslated), {outcome.seconds:.1f} s"
     )
     if outcome.status != FeedStatus.UPDATED:
         line += f" ({outcome.status}{': ' + outcome.message if outcome.message else ''})"
@@ -127,7 +128,7 @@ def summary_json(report: BuildReport, strict: bool = False) -> dict:
                 "new": o.added,
                 "updated": o.renewed,
                 "kept": o.kept,
-                "failed": o.untranslated,
+                "untranslated": o.untranslated,
                 "entries": o.entries,
                 "sentences": {"translated": o.sentences_translated, "cached": o.sentences_cached},
                 "seconds": round(o.seconds, 3),
@@ -150,6 +151,7 @@ def status_document(report: BuildReport) -> bytes:
             "entries": o.entries,
             "added": o.added,
             "updated": o.renewed,
+            "untranslated": o.untranslated,
             "history": o.history,
         }
         for o in report.outcomes

@@ -27,9 +27,10 @@ pytest_plugins = ["support.site", "support.browser", "support.scenes", "support.
 
 @pytest.fixture(autouse=True)
 def isolated_state(monkeypatch, tmp_path):
-    """Every test gets its own cache and packages folder, and no route to a real index."""
+    """Every test gets its own cache, packages and models folders, and no route to a real index."""
     monkeypatch.setenv("FEEDBRIDGE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(tmp_path / "argos-packages"))
+    monkeypatch.setenv("FEEDBRIDGE_MODELS_DIR", str(tmp_path / "models"))
     monkeypatch.setenv("ARGOS_PACKAGE_INDEX", "http://127.0.0.1:9/")  # nothing listens on port 9
     monkeypatch.delenv("FEEDBRIDGE_CONFIG", raising=False)
 
@@ -50,6 +51,33 @@ def installed_model(tiny_argosmodel):
     from feedbridge.translate.packages import install_from_file
 
     return install_from_file(tiny_argosmodel)
+
+
+@pytest.fixture(scope="session")
+def marian_folder(tmp_path_factory) -> Path:
+    """A random-weight converted MarianMT folder named tiny-en-ja (tools/tiny_model.py), built once."""
+    from tiny_model import build_marian_folder, fixture_corpus
+
+    return build_marian_folder(tmp_path_factory.mktemp("marian") / "tiny-en-ja", fixture_corpus())
+
+
+@pytest.fixture(scope="session")
+def endless_marian_folder(tmp_path_factory) -> Path:
+    """A random-weight MarianMT folder that never ends a sentence: a model that fails as a whole."""
+    from tiny_model import build_marian_folder, fixture_corpus
+
+    return build_marian_folder(tmp_path_factory.mktemp("marian") / "endless-en-ja", fixture_corpus(), ends=False)
+
+
+@pytest.fixture
+def toy_model(installed_model) -> str:
+    """The trained toy MarianMT added as a model through feedbridge's own add path (its
+    probe translation included), beside the tiny argos package; its name, for
+    ``translation.model``."""
+    from feedbridge.translate.marian import add_model
+    from support.paths import TOY, TOY_MODEL
+
+    return add_model(TOY_MODEL, name=TOY, source="en", target="ja").name
 
 
 @pytest.fixture

@@ -229,7 +229,7 @@ def test_only_rebuilds_one_feed_and_republishes_the_others_as_they_were(tmp_path
     result = build("--config", config, "--from-dir", saved_feeds, "--offline", "--only", "quant-ph")
 
     assert result.exit_code == 0, result.output
-    assert "hep-ex.ja: new 0 / updated 0 / kept 2 / failed 0, sentences translated 0 vs cached 0," in result.output
+    assert "hep-ex.ja: new 0 / updated 0 / kept 2, sentences translated 0 vs cached 0 (0 untranslated)," in result.output
     assert "(skipped: not selected by --only)" in result.output
     assert (tmp_path / "out/hep-ex.ja.xml").read_bytes() == before
     status = json.loads((tmp_path / "out/status.json").read_text())
@@ -322,7 +322,7 @@ def test_enrich_false_skips_the_api_step(tmp_path, saved_feeds, installed_model)
 
 # --- the run summary ----------------------------------------------------------------
 
-FEED_KEYS = {"name", "status", "new", "updated", "kept", "failed", "entries", "sentences", "seconds", "message"}
+FEED_KEYS = {"name", "status", "new", "updated", "kept", "untranslated", "entries", "sentences", "seconds", "message"}
 
 
 def test_json_summary_has_a_stable_schema(tmp_path, saved_feeds, installed_model):
@@ -334,7 +334,7 @@ def test_json_summary_has_a_stable_schema(tmp_path, saved_feeds, installed_model
     summary = json.loads(result.stdout)  # stdout holds the JSON and nothing else
     assert set(summary) == {"schema", "exit_code", "result", "published", "withheld", "previous", "seconds", "papers",
                             "sentences", "enrichment", "warnings", "feeds"}
-    assert (summary["schema"], summary["exit_code"], summary["result"]) == (1, 0, "ok")
+    assert (summary["schema"], summary["exit_code"], summary["result"]) == (2, 0, "ok")
     assert set(summary["papers"]) == {"translated", "reused"} and set(summary["sentences"]) == {"translated", "cached"}
     assert [set(feed) for feed in summary["feeds"]] == [FEED_KEYS] * 3
     assert set(summary["feeds"][0]["sentences"]) == {"translated", "cached"}
@@ -355,8 +355,9 @@ def test_summary_lines_count_new_kept_and_sentences_from_the_memory(tmp_path, sa
     assert result.exit_code == 0, result.output
     translated = first["feeds"][0]["sentences"]["translated"]
     new = len(listed_quant_ph())
-    assert f"quant-ph.ja: new {new} / updated 0 / kept 0 / failed " in result.output
-    assert f", sentences translated 0 vs cached {translated}, " in result.output
+    untranslated = first["feeds"][0]["untranslated"]
+    assert f"quant-ph.ja: new {new} / updated 0 / kept 0, sentences translated 0 vs cached {translated}" \
+           f" ({untranslated} untranslated), " in result.output
 
 
 def test_quiet_prints_only_errors_and_verbose_adds_details(tmp_path, saved_feeds, installed_model):

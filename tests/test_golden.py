@@ -18,7 +18,7 @@ import os
 import shutil
 from pathlib import Path
 
-from support.site_scenario import CONFIG, build, install_german, normalised, save_day, scenario_days
+from support.site_scenario import TOY_CONFIG, add_toy_models, build, normalised, save_day, scenario_days
 
 GOLDEN = Path(__file__).with_name("golden")
 REGOLD = os.environ.get("FEEDBRIDGE_REGOLD") == "1"
@@ -27,7 +27,7 @@ REGOLD = os.environ.get("FEEDBRIDGE_REGOLD") == "1"
 def build_days(root: Path) -> dict[str, bytes]:
     """Every day's dry run, run and output, as golden-file names and normalised bytes."""
     root.mkdir()
-    (root / "feeds.yaml").write_text(CONFIG)
+    (root / "feeds.yaml").write_text(TOY_CONFIG)
     produced: dict[str, bytes] = {}
     for number, documents in enumerate(scenario_days(), start=1):
         saved = str(save_day(root / f"saved{number}", documents))
@@ -44,7 +44,7 @@ def build_days(root: Path) -> dict[str, bytes]:
 
 
 def test_golden_outputs_of_four_days(tmp_path, installed_model):
-    install_german(tmp_path)
+    add_toy_models()
     produced = build_days(tmp_path / "scene")
     if REGOLD:
         shutil.rmtree(GOLDEN, ignore_errors=True)

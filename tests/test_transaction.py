@@ -28,6 +28,7 @@ from feedbridge.serve import make_server
 from support.config import write_config
 from support.feeds import TOPIC, day_document, items
 from support.scenes import published
+from support.paths import TOY
 from support.server import LoopbackServer, reply
 
 MONDAY, TUESDAY = date(2025, 4, 28), date(2025, 4, 29)
@@ -53,9 +54,9 @@ def served(server: LoopbackServer, documents: dict[str, bytes]) -> None:
 
 
 @pytest.fixture
-def two_feeds(tmp_path, http_server, installed_model):
+def two_feeds(tmp_path, http_server, toy_model):
     """quant-ph and a second category, cs.XX, built once: the published site (out/)."""
-    config = write_config(tmp_path, feeds=["quant-ph", "cs.XX"], feed_url=f"{http_server.url}/rss/{{category}}")
+    config = write_config(tmp_path, translation={"model": TOY}, feeds=["quant-ph", "cs.XX"], feed_url=f"{http_server.url}/rss/{{category}}")
     served(http_server, {"quant-ph": day(MONDAY, 0), "cs.XX": day(MONDAY, 10)})
     result = run(config, "--offline")
     assert result.exit_code == 0, result.stderr
@@ -117,12 +118,12 @@ def archive_answers(name: str) -> dict[str, object]:
 @pytest.mark.parametrize("case", ["503 every time", "HTML page at 200", "truncated", "newer format",
                                   "a field of the wrong type"])
 @pytest.mark.parametrize("strict", [False, True])
-def test_an_unreadable_published_history_publishes_nothing(case, strict, tmp_path, http_server, installed_model):
+def test_an_unreadable_published_history_publishes_nothing(case, strict, tmp_path, http_server, toy_model):
     """Only a 404 means "new": anything else unreadable leaves the feed unknown, and a run
     that cannot carry a feed over publishes no site at all, --strict or not."""
     http_server.script(archive_answers(case), path="/site/archive/quant-ph.ja.json", repeat_last=True)
     served(http_server, {"quant-ph": day(MONDAY, 0)})
-    config = write_config(tmp_path, feeds=["quant-ph"], feed_url=f"{http_server.url}/rss/{{category}}",
+    config = write_config(tmp_path, translation={"model": TOY}, feeds=["quant-ph"], feed_url=f"{http_server.url}/rss/{{category}}",
                           base_url=f"{http_server.url}/site/")
     result = run(config, *(["--strict"] if strict else []))
     assert result.exit_code == ExitCode.FAILED, result.stderr
@@ -154,10 +155,10 @@ def test_an_unreadable_local_history_publishes_nothing_and_keeps_the_site(damage
     assert published(tmp_path / "out") == before
 
 
-def test_a_site_never_published_starts_every_feed_new(tmp_path, http_server, installed_model):
+def test_a_site_never_published_starts_every_feed_new(tmp_path, http_server, toy_model):
     """A 404 for the archive is the one answer that means a first run."""
     served(http_server, {"quant-ph": day(MONDAY, 0)})
-    config = write_config(tmp_path, feeds=["quant-ph"], feed_url=f"{http_server.url}/rss/{{category}}",
+    config = write_config(tmp_path, translation={"model": TOY}, feeds=["quant-ph"], feed_url=f"{http_server.url}/rss/{{category}}",
                           base_url=f"{http_server.url}/site/")
     result = run(config)
     assert result.exit_code == 0, result.stderr
@@ -165,19 +166,19 @@ def test_a_site_never_published_starts_every_feed_new(tmp_path, http_server, ins
     assert json.loads(result.stdout)["previous"] == f"the published site at {http_server.url}/site/"
 
 
-def test_when_every_feed_fails_nothing_is_written(tmp_path, installed_model):
+def test_when_every_feed_fails_nothing_is_written(tmp_path, toy_model):
     """With every source down the run once wrote an index, "No papers yet" pages, an empty
     OPML and status.json, which the workflow would have deployed over the live site."""
-    result = run(write_config(tmp_path, feeds=["quant-ph", "cs.XX"]), "--offline")
+    result = run(write_config(tmp_path, translation={"model": TOY}, feeds=["quant-ph", "cs.XX"]), "--offline")
     assert result.exit_code == ExitCode.FAILED
     assert json.loads(result.stdout)["withheld"] == "every feed failed"
     assert not (tmp_path / "out").exists()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == [".out.feedbridge-lock"]
 
 
-def test_a_topic_feed_with_one_failed_source_says_it_was_partly_updated(tmp_path, http_server, installed_model):
+def test_a_topic_feed_with_one_failed_source_says_it_was_partly_updated(tmp_path, http_server, toy_model):
     topic = {**TOPIC, "categories": ["quant-ph", "cs.XX"], "include": ["."]}
-    config = write_config(tmp_path, feeds=["quant-ph"], topics=[topic], feed_url=f"{http_server.url}/rss/{{category}}")
+    config = write_config(tmp_path, translation={"model": TOY}, feeds=["quant-ph"], topics=[topic], feed_url=f"{http_server.url}/rss/{{category}}")
     served(http_server, {"quant-ph": day(MONDAY, 0)})
     http_server.serve("/rss/cs.XX", b"down", status=500)
     result = run(config, "--offline")
@@ -199,7 +200,7 @@ def test_an_unwritable_summary_costs_the_summary_not_the_publish(tmp_path, http_
     assert f"{tmp_path}/missing/summary.md: cannot write the summary" in result.stderr
 
 
-def test_ctrl_c_during_a_write_leaves_the_site_and_no_hidden_file(tmp_path, http_server, two_feeds, monkeypatch):
+def test_ctrl_c_during_a_write_leaves_the_site_and_no_hidden_file(tmp_path, http_server, two_feeds):
     config, before = two_feeds
     served(http_server, {"quant-ph": day(TUESDAY, 3), "cs.XX": day(TUESDAY, 13)})
     syncs = []
@@ -211,13 +212,13 @@ def test_ctrl_c_during_a_write_leaves_the_site_and_no_hidden_file(tmp_path, http
             raise KeyboardInterrupt
         real_fsync(fd)
 
-    monkeypatch.setattr("feedbridge.atomicfile.os.fsync", interrupted)
-    result = run(config, "--offline")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("feedbridge.atomicfile.os.fsync", interrupted)
+        result = run(config, "--offline")
     assert result.exit_code == 1 and len(syncs) == 3  # click: "Aborted!"
     assert published(tmp_path / "out") == before
     staging = tmp_path / ".out.staging"
     assert not [p for p in staging.rglob(".*")], "a temporary file was left behind"
-    monkeypatch.undo()
     assert run(config, "--offline").exit_code == 0
     assert not staging.exists()
 
@@ -258,10 +259,10 @@ def test_a_site_that_fails_verification_is_not_swapped_in(tmp_path, http_server,
     assert published(tmp_path / "out") == before
 
 
-def test_a_folder_of_other_files_is_never_replaced(tmp_path, installed_model):
+def test_a_folder_of_other_files_is_never_replaced(tmp_path, toy_model):
     (tmp_path / "out").mkdir()
     (tmp_path / "out/notes.txt").write_text("mine")
-    result = run(write_config(tmp_path, feeds=["quant-ph"]), "--offline")
+    result = run(write_config(tmp_path, translation={"model": TOY}, feeds=["quant-ph"]), "--offline")
     assert result.exit_code == ExitCode.FAILED
     assert "holds files but no feedbridge site" in result.stderr
     assert (tmp_path / "out/notes.txt").read_text() == "mine"
@@ -273,7 +274,7 @@ def test_a_folder_of_other_files_is_never_replaced(tmp_path, installed_model):
 def test_a_feed_taken_out_of_the_config_is_dropped_and_said_so(tmp_path, http_server, two_feeds):
     config, _ = two_feeds
     served(http_server, {"quant-ph": day(TUESDAY, 3)})
-    fewer = write_config(tmp_path, feeds=["quant-ph"], feed_url=f"{http_server.url}/rss/{{category}}")
+    fewer = write_config(tmp_path, translation={"model": TOY}, feeds=["quant-ph"], feed_url=f"{http_server.url}/rss/{{category}}")
     result = run(fewer, "--offline")
     assert result.exit_code == 0, result.stderr
     assert f"cs.XX.ja was published but is no longer in {fewer}" in " ".join(json.loads(result.stdout)["warnings"])
@@ -291,7 +292,7 @@ def test_the_live_site_wins_over_an_older_output_folder(tmp_path, http_server, t
     assert CliRunner().invoke(cli, ["build", "--config", str(newer / "feeds.yaml"), "--offline"]).exit_code == 0
     for name, data in published(newer / "out").items():
         http_server.serve(f"/live/{name}", data)
-    live = write_config(tmp_path, feeds=["quant-ph", "cs.XX"], feed_url=f"{http_server.url}/rss/{{category}}",
+    live = write_config(tmp_path, translation={"model": TOY}, feeds=["quant-ph", "cs.XX"], feed_url=f"{http_server.url}/rss/{{category}}",
                         base_url=f"{http_server.url}/live/")
     result = run(live)
     assert result.exit_code == 0, result.stderr
@@ -303,7 +304,7 @@ def test_the_live_site_wins_over_an_older_output_folder(tmp_path, http_server, t
 def test_an_unreachable_live_site_leaves_the_output_folder_as_previous_state(tmp_path, http_server, two_feeds):
     config, _ = two_feeds
     served(http_server, {"quant-ph": day(TUESDAY, 3), "cs.XX": day(TUESDAY, 13)})
-    down = write_config(tmp_path, feeds=["quant-ph", "cs.XX"], feed_url=f"{http_server.url}/rss/{{category}}",
+    down = write_config(tmp_path, translation={"model": TOY}, feeds=["quant-ph", "cs.XX"], feed_url=f"{http_server.url}/rss/{{category}}",
                         base_url="http://127.0.0.1:9/site/")
     result = run(down)
     assert result.exit_code == 0, result.stderr

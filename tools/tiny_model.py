@@ -7,8 +7,13 @@ CTranslate2 Transformer with seeded random weights over the same vocabulary and
 zips both in the argos package layout. The output is nonsense but well-formed;
 the same inputs give the same bytes.
 
+``build_marian_folder`` writes the other layout feedbridge runs: a MarianMT model as
+``ct2-transformers-converter`` leaves it (``model.bin``, ``config.json``,
+``shared_vocabulary.json``, ``source.spm``, ``target.spm``), built the same way.
+
     python tools/tiny_model.py OUT.argosmodel [--preset tiny|base] [--from en --to ja]
                                [--corpus FILE_OR_DIR ...]
+    python tools/tiny_model.py OUT_DIR --marian [--preset tiny|base] [--corpus ...]
 """
 
 from __future__ import annotations
@@ -263,6 +268,76 @@ def _standardized(vector: np.ndarray) -> np.ndarray:
     return (vector - vector.mean()) / vector.std()
 
 
+class RandomMarianConverter(RandomTransformerConverter):
+    """The same random weights in MarianMT's shape, as CTranslate2's Transformers
+    converter writes a Marian model: post-norm layers, SiLU ("swish") feed-forward
+    activations, sinusoidal positions stored in the model in Hugging Face's layout
+    (sines, then cosines), one matrix for both embeddings and the output projection,
+    and a decoder that starts from a zero embedding. The vocabulary is Marian's:
+    ``</s>`` and ``<unk>`` first, no ``<s>``, and no trailing ``<pad>`` (the converter
+    drops it). ``</s>`` ends outputs at END_STEP as in the argos layout.
+    """
+
+    def __init__(self, shape: ModelShape, vocabulary: list[str], seed: int, max_positions: int, ends: bool = True):
+        super().__init__(shape, vocabulary, seed)
+        self._max_positions = max_positions
+        self._ends = ends
+
+    def _load(self) -> transformer_spec.TransformerSpec:
+        shape = self._shape
+        d = shape.d_model
+        spec = transformer_spec.TransformerSpec.from_config(
+            (shape.encoder_layers, shape.decoder_layers), shape.num_heads,
+            pre_norm=False, activation=common_spec.Activation.SWISH,
+        )
+        positions = _marian_position_encodings(self._max_positions, d)
+        embeddings = self._normal((len(self._vocabulary), d), 0.5 / d)
+
+        spec.encoder.embeddings[0].weight = embeddings
+        spec.encoder.position_encodings.encodings = positions
+        for layer in spec.encoder.layer:
+            self._attention(layer.self_attention, [3 * d, d])
+            self._ffn(layer.ffn)
+
+        spec.decoder.embeddings.weight = embeddings
+        spec.decoder.position_encodings.encodings = positions
+        spec.decoder.start_from_zero_embedding = True
+        for layer in spec.decoder.layer:
+            self._attention(layer.self_attention, [3 * d, d])
+            self._attention(layer.attention, [d, 2 * d, d])
+            self._ffn(layer.ffn)
+        spec.decoder.projection.weight = embeddings
+        bias = np.zeros(len(self._vocabulary), np.float32)
+        bias[self._vocabulary.index("<unk>")] = NEVER_BIAS
+        end = self._vocabulary.index("</s>")
+        if self._ends:
+            embeddings[end] = END_GAIN * _standardized(positions[END_STEP]) / d
+            bias[end] = -END_THRESHOLD
+        else:
+            bias[end] = NEVER_BIAS
+        spec.decoder.projection.bias = bias
+
+        spec.config.eos_token = "</s>"
+        spec.config.unk_token = "<unk>"
+        spec.config.decoder_start_token = "</s>"  # any token: the decoder starts from zeros
+        spec.register_source_vocabulary(self._vocabulary)
+        spec.register_target_vocabulary(self._vocabulary)
+        return spec
+
+
+def _marian_position_encodings(count: int, dim: int) -> np.ndarray:
+    """MarianMT's sinusoidal table as Transformers builds it: row p holds
+    sin(p / 10000^(2i/dim)) for i < dim/2, then the cosines of the same angles."""
+    angles = np.arange(count)[:, None] / np.power(10000.0, 2 * np.arange(dim // 2) / dim)[None, :]
+    return np.concatenate([np.sin(angles), np.cos(angles)], axis=1).astype(np.float32)
+
+
+def marian_vocabulary(sp_model: bytes) -> list[str]:
+    """A Marian vocabulary over a SentencePiece model's pieces: ``</s>``, ``<unk>``, then
+    every piece but SentencePiece's own control pieces, in id order."""
+    return ["</s>", "<unk>"] + [p for p in _pieces(sp_model) if p not in ("<unk>", "<s>", "</s>")]
+
+
 # ---------------------------------------------------------------- package
 
 
@@ -351,6 +426,61 @@ def build_argosmodel(
     return metadata
 
 
+def build_marian_folder(
+    out_dir: Path,
+    corpus: Iterable[str],
+    *,
+    preset: str | ModelShape = "tiny",
+    seed: int = 0,
+    separate_vocabularies: bool = False,
+    quantization: str | None = None,
+    max_positions: int = 512,
+    ends: bool = True,
+) -> Path:
+    """Write a random-weight converted MarianMT folder to ``out_dir`` (which must not
+    exist) and return it: what ``ct2-transformers-converter --copy_files source.spm
+    target.spm`` writes for a Marian model, same inputs, same bytes.
+
+    With ``ends`` false, ``</s>`` is never emitted, as from random weights left alone:
+    every output runs to the decoding cap, a model that fails as a whole.
+
+    One SentencePiece model, trained on ``corpus``, is both ``source.spm`` and
+    ``target.spm``. ``separate_vocabularies`` writes ``source_vocabulary.json`` and
+    ``target_vocabulary.json`` (equal) instead of ``shared_vocabulary.json``, as for a
+    model trained with two vocabularies. The folder is built beside ``out_dir`` and
+    renamed into place, so it is never seen half-written.
+    """
+    shape = PRESETS[preset] if isinstance(preset, str) else preset
+    sp_model = train_sentencepiece(list(corpus), shape.vocab_size, seed=seed)
+    out_dir = Path(out_dir)
+    if out_dir.exists():
+        raise FileExistsError(f"{out_dir} already exists")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out_dir.parent, prefix=f".{out_dir.name}.") as tmp:
+        folder = Path(tmp) / "model"
+        RandomMarianConverter(shape, marian_vocabulary(sp_model), seed, max_positions, ends).convert(
+            str(folder), quantization=quantization or shape.quantization
+        )
+        for name in ("source.spm", "target.spm"):
+            (folder / name).write_bytes(sp_model)
+        (folder / "README.md").write_text(_marian_readme(shape, seed), encoding="utf-8")
+        if separate_vocabularies:
+            shared = folder / "shared_vocabulary.json"
+            (folder / "source_vocabulary.json").write_bytes(shared.read_bytes())
+            shared.rename(folder / "target_vocabulary.json")
+        os.replace(folder, out_dir)
+    return out_dir
+
+
+def _marian_readme(shape: ModelShape, seed: int) -> str:
+    return (
+        "# A converted MarianMT model with random weights: test data\n\n"
+        "Built by feedbridge's tools/tiny_model.py in the layout ct2-transformers-converter\n"
+        "writes. The weights are random, so the translations are nonsense.\n\n"
+        f"Shape: {shape}, seed {seed}, CTranslate2 {ctranslate2.__version__}.\n"
+    )
+
+
 # ---------------------------------------------------------------- package index
 
 
@@ -372,7 +502,10 @@ def write_index(path: Path, entries: Iterable[dict]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("out", type=Path, help="the .argosmodel file to write")
+    parser.add_argument("out", type=Path, help="the .argosmodel file (with --marian: the folder) to write")
+    parser.add_argument(
+        "--marian", action="store_true", help="write a converted MarianMT folder instead of an .argosmodel"
+    )
     parser.add_argument("--preset", choices=sorted(PRESETS), default="tiny")
     parser.add_argument("--from", dest="from_code", default="en")
     parser.add_argument("--to", dest="to_code", default="ja")
@@ -395,6 +528,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     corpus = read_corpus(args.corpus) if args.corpus else fixture_corpus()
     started = time.perf_counter()
+    if args.marian:
+        build_marian_folder(args.out, corpus, preset=args.preset, seed=args.seed, quantization=args.quantization)
+        size = sum(p.stat().st_size for p in args.out.iterdir())
+        print(f"{args.out}: MarianMT {args.preset}, {size} bytes in {time.perf_counter() - started:.2f}s")
+        return 0
     metadata = build_argosmodel(
         args.out,
         corpus,

@@ -8,6 +8,11 @@ checked (every placeholder back exactly once; the backend drops runaway decodes)
 sentence that fails is retried once with n-best search and repetition penalties, then
 kept in the source language and marked untranslated: never mangled, never silently English.
 
+A model can also fail as a whole (a broken or wrong package refuses nearly everything):
+a pass of at least MIN_JUDGED_SENTENCES sentences in which more than ``max_untranslated``
+of them, from the model and from the memory alike, end untranslated has failed
+(PassFailed), and its refusals are not remembered, so the next run asks the model again.
+
 The work is found first (``prepare``: segmentation and memory lookups, so a dry run
 can count it) and done second (``run``).
 """
@@ -18,6 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from feedbridge.errors import FeedbridgeError
 from feedbridge.model import Paper, SentencePair, TranslatedPaper, Translation
 from feedbridge.translate import TranslationStats
 from feedbridge.translate.backend import Backend
@@ -26,6 +32,11 @@ from feedbridge.translate.protect import Protected, Protector, restore
 from feedbridge.translate.segment import join_lines, split_long, split_sentences
 
 MAX_SOURCE_TOKENS = 150  # argos's en->ja model was trained on sentences of at most 150 tokens
+MIN_JUDGED_SENTENCES = 20  # a smaller pass can be mostly untranslated by chance (math-only sentences)
+
+
+class PassFailed(FeedbridgeError):
+    """Too many of a pass's sentences ended untranslated: the model, not a sentence, failed."""
 
 ProgressCallback = Callable[[int, int], None]  # (sentences done, sentences in total)
 
@@ -88,11 +99,14 @@ def run(
     memory: TranslationMemory | None = None,
     stats: TranslationStats | None = None,
     progress: ProgressCallback | None = None,
+    max_untranslated: float | None = None,
 ) -> list[TranslatedPaper]:
     """Translate what the memory did not know; one TranslatedPaper per paper, in order.
 
     ``progress`` is called as model batches finish (its total grows once if failed
-    sentences are retried); the model's results are stored in ``memory``.
+    sentences are retried); the model's results are stored in ``memory``. With
+    ``max_untranslated``, a pass beyond that share untranslated raises PassFailed
+    (module docstring) after storing only what the model did translate.
     """
     started = time.monotonic()
     stats = TranslationStats() if stats is None else stats
@@ -103,13 +117,16 @@ def run(
         stats.retried += len(failed)
         tracker.total += len(failed)
         found.update(_attempt(failed, job.backend, stats, tracker, retry=True))
-    if memory is not None and found:
-        memory.store(*job.memory_key, found)
     targets = {**job.known, **found}
     stats.model_sentences.update(source for source, p in job.protected.items() if p.text in job.missing)
     pairs = {source: _pair(source, p, targets) for source, p in job.protected.items()}
     stats.untranslated += sum(not pair.translated for pair in pairs.values())
     stats.seconds += time.monotonic() - started
+    failure = _failure(job, pairs, max_untranslated)
+    if memory is not None and found:
+        memory.store(*job.memory_key, found if failure is None else {t: o for t, o in found.items() if o is not None})
+    if failure is not None:
+        raise PassFailed(failure)
 
     def aligned(sentences: list[str]) -> Translation:
         return Translation(tuple(pairs[s] for s in sentences))
@@ -137,11 +154,24 @@ def translate_papers(
     glossary: Iterable[str] = (),
     stats: TranslationStats | None = None,
     progress: ProgressCallback | None = None,
+    max_untranslated: float | None = None,
 ) -> list[TranslatedPaper]:
     """``prepare`` and ``run`` in one call, for callers that need no count in between."""
     stats = TranslationStats() if stats is None else stats
     job = prepare(papers, backend, source_lang, target_lang, memory=memory, glossary=glossary, stats=stats)
-    return run(job, memory=memory, stats=stats, progress=progress)
+    return run(job, memory=memory, stats=stats, progress=progress, max_untranslated=max_untranslated)
+
+
+def _failure(job: TranslationJob, pairs: dict[str, SentencePair], max_untranslated: float | None) -> str | None:
+    """Why the pass failed as a whole, or None. Counted over the sentences with words to
+    translate, whether the model or the memory answered them."""
+    judged = [pairs[source] for source, p in job.protected.items() if p.has_words()]
+    untranslated = sum(not pair.translated for pair in judged)
+    if max_untranslated is None or len(judged) < MIN_JUDGED_SENTENCES or untranslated <= max_untranslated * len(judged):
+        return None
+    return (f"{untranslated} of {len(judged)} sentences untranslated ({untranslated / len(judged):.0%}, more than"
+            f" translation.max_untranslated, {max_untranslated:.0%}): {job.backend.provenance} may be broken or"
+            f" the wrong model; the feeds keep their last good version")
 
 
 def paper_identity(paper: Paper) -> tuple[str, int]:

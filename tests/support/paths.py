@@ -19,3 +19,8 @@ ATOM_RNG = TESTS / "fixtures" / "schemas" / "atom.rng"
 
 # A small real CTranslate2 model (Arabic -> English transliteration).
 TRANSLITERATION_MODEL = TESTS / "data" / "aren-transliteration"
+
+# The trained toy MarianMT (tools/toy_model.py): copies English, relabelled, so its output
+# is real model output that tests can predict.
+TOY_MODEL = TESTS / "data" / "toy-en-ja"
+TOY = "toy-en-ja"  # the name tests register it under, for en->ja

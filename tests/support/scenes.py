@@ -26,7 +26,7 @@ from support.checks import assert_valid_atom
 from support.config import write_config
 from support.feeds import ADDED_SENTENCE, TOPIC, as_version, day_document, items
 from support.killpoint import TEMPORARY
-from support.paths import REPO
+from support.paths import REPO, TOY
 from support.server import LoopbackServer
 
 KILLPOINT = Path(__file__).with_name("killpoint.py")
@@ -50,7 +50,7 @@ class Scene:
         self.cache = root / "cache"
         self.config = write_config(
             root, feeds=["quant-ph"], topics=[TOPIC], base_url=f"{server_url}/site/", window_days=2,
-            translation={"batch_tokens": 512}, feed_url=f"{server_url}/rss/{{category}}", enrich=False,
+            translation={"batch_tokens": 512, "model": TOY}, feed_url=f"{server_url}/rss/{{category}}", enrich=False,
         )
 
     def copy(self, root: Path, server_url: str) -> "Scene":
@@ -133,7 +133,7 @@ def serve_feed(server, document: bytes, etag: str) -> None:
 
 
 @pytest.fixture
-def days(tmp_path, feed_server, installed_model):
+def days(tmp_path, feed_server, toy_model):
     """Day 1 built, and an uninterrupted day 2 built on a copy of it: the two reference trees."""
     day1, day2 = documents()
     feed_server.routes.clear()

@@ -34,6 +34,23 @@ topics:
 """
 
 
+# The same site translated by the trained toy model (en->ja, and registered again for
+# en->de: it copies English, relabelled, whatever the target), so the golden files hold
+# real model output; CONFIG is what feedbridge 0.1.0 built the published-site fixture with.
+TOY_CONFIG = CONFIG.replace(
+    "translation: {beam_size: 1, batch_tokens: 512}", "translation: {beam_size: 1, batch_tokens: 512, model: toy-en-ja}"
+).replace("name: quant-ph.de}", "name: quant-ph.de, model: toy-en-de}")
+
+
+def add_toy_models() -> None:
+    """The toy model as toy-en-ja and toy-en-de, through feedbridge's own add path."""
+    from feedbridge.translate.marian import add_model
+    from support.paths import TOY_MODEL
+
+    for target in ("ja", "de"):
+        add_model(TOY_MODEL, name=f"toy-en-{target}", source="en", target=target)
+
+
 def scenario_days() -> list[dict[str, bytes]]:
     """Each day's saved feeds, by category; cs.AI is never saved, so it fails every day."""
     groups = items()

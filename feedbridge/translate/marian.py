@@ -1,0 +1,599 @@
+"""The MarianMT backend: converted MarianMT models, registered by name, run with CTranslate2.
+
+A converted MarianMT model (``ct2-transformers-converter``) is a folder: ``model.bin``,
+``config.json``, ``shared_vocabulary.json`` (or ``source_vocabulary.json`` and
+``target_vocabulary.json``), ``source.spm`` and ``target.spm``. ``add_model`` copies one
+into the models folder under a name, once a probe translation has shown that it loads
+and runs; that name is what ``translation.model`` (or a feed's ``model``) gives. Each
+registered model is a model kind of its own, serving exactly its one language pair.
+
+Sentences are encoded with ``source.spm`` and ``</s>`` is appended: CTranslate2 does not
+add it for a Transformers-converted Marian model, and without it the model translates
+worse. Outputs are decoded with ``target.spm``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import struct
+import tempfile
+import time
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from feedbridge.config import DEFAULT_BATCH_TOKENS, DEFAULT_MODEL, LANG_RE
+from feedbridge.errors import ConfigError, ModelError
+from feedbridge.translate.ct2 import BatchRunner, Decoding, load_model, runaway
+
+KIND_NAME = "marian"
+ENGINE = "CTranslate2 (MarianMT)"
+MODELS_DIR_ENV = "FEEDBRIDGE_MODELS_DIR"
+STAGING_PREFIX = ".staging-"  # folders an add is building or a remove is deleting; never listed
+ABANDONED_AFTER = 3600.0  # seconds: a staging folder this old belongs to a killed command
+RECORD_FILE = "feedbridge-model.json"  # what feedbridge knows of a model, beside its files
+RECORD_FORMAT = 1
+EOS = "</s>"
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+RESERVED_NAMES = frozenset({DEFAULT_MODEL, KIND_NAME})  # kinds' names: never a model's
+REQUIRED_FILES = ("model.bin", "config.json", "source.spm", "target.spm")
+VERSIONED_FILES = (  # every file that can change a translation, hashed into the version
+    "model.bin", "config.json", "shared_vocabulary.json", "shared_vocabulary.txt", "source_vocabulary.json",
+    "source_vocabulary.txt", "target_vocabulary.json", "target_vocabulary.txt", "source.spm", "target.spm",
+)
+LICENCE_FILES = ("LICENSE", "LICENCE", "LICENSE.txt", "LICENCE.txt", "LICENSE.md", "LICENCE.md")
+README_FILES = ("README.md", "README", "README.txt")
+PROBE_SENTENCE = "This is a test."
+PROBE_MAX_TOKENS = 16
+MIN_PIECES_IN_VOCABULARY = 0.5  # a SentencePiece model with fewer of its pieces in the vocabulary is another model's
+
+# English names of target languages; any other code names itself.
+LANGUAGE_NAMES = {
+    "ar": "Arabic", "az": "Azerbaijani", "bg": "Bulgarian", "bn": "Bengali", "ca": "Catalan", "cs": "Czech",
+    "da": "Danish", "de": "German", "el": "Greek", "en": "English", "eo": "Esperanto", "es": "Spanish",
+    "et": "Estonian", "eu": "Basque", "fa": "Persian", "fi": "Finnish", "fr": "French", "ga": "Irish",
+    "gl": "Galician", "he": "Hebrew", "hi": "Hindi", "hu": "Hungarian", "id": "Indonesian", "it": "Italian",
+    "ja": "Japanese", "ko": "Korean", "ky": "Kyrgyz", "lt": "Lithuanian", "lv": "Latvian", "ms": "Malay",
+    "nb": "Norwegian Bokmål", "nl": "Dutch", "pl": "Polish", "pt": "Portuguese", "ro": "Romanian",
+    "ru": "Russian", "sk": "Slovak", "sl": "Slovenian", "sq": "Albanian", "sr": "Serbian", "sv": "Swedish",
+    "th": "Thai", "tl": "Tagalog", "tr": "Turkish", "uk": "Ukrainian", "ur": "Urdu", "vi": "Vietnamese",
+    "zh": "Chinese",
+}
+
+
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, code)
+
+
+def models_dir() -> Path:
+    """Where registered models live: ``$FEEDBRIDGE_MODELS_DIR``, else ``feedbridge/models``
+    under the XDG data home (``~/.local/share``), as argos finds its packages folder."""
+    if os.environ.get(MODELS_DIR_ENV):
+        return Path(os.environ[MODELS_DIR_ENV])
+    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "feedbridge" / "models"
+
+
+# ---------------------------------------------------------------- the backend
+
+
+class MarianBackend:
+    """A registered model's SentencePiece models and CTranslate2 model, each loaded on first use."""
+
+    engine = ENGINE
+
+    def __init__(
+        self,
+        model: MarianModel,
+        *,
+        beam_size: int = 4,
+        device: str = "auto",
+        workers: int | None = None,  # default: one per core on CPU, one on GPU
+        threads: int = 1,  # per worker
+        batch_tokens: int = DEFAULT_BATCH_TOKENS,
+        retry: bool = True,
+        fixed_length: bool = False,
+    ):
+        self.model = model
+        self.provenance = model.provenance
+        self.language_name = language_name(model.target_lang)
+        self.decoding = Decoding(beam_size, retry, fixed_length)
+        self.device = device
+        self.workers = workers
+        self.threads = threads
+        self.batch_tokens = batch_tokens
+        self._runner: BatchRunner | None = None
+        self._pieces: _Pieces | None = None
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model has been loaded (a fully cached run never loads it)."""
+        return self._runner is not None
+
+    def count_tokens(self, text: str) -> int:
+        """The tokens the model is given for ``text``, its ``</s>`` included."""
+        return len(self._pieces_loaded().encode(text))
+
+    def translate_batch(
+        self, sentences: Sequence[str], *, retry: bool = False, progress: Callable[[int], None] | None = None
+    ) -> list[list[str]]:
+        if not sentences:
+            return []
+        pieces = self._pieces_loaded()
+        tokenized = [pieces.encode(s) for s in sentences]
+        outputs = self._model_loaded().run(tokenized, retry=retry, progress=progress)
+        return [
+            [pieces.decode(h) for h in hypotheses if not runaway(len(source), h, self.decoding)]
+            for source, hypotheses in zip(tokenized, outputs)
+        ]
+
+    def _pieces_loaded(self) -> _Pieces:
+        if self._pieces is None:
+            self._pieces = _Pieces(self.model.path)
+        return self._pieces
+
+    def _model_loaded(self) -> BatchRunner:
+        if self._runner is None:
+            if not (self.model.path / "model.bin").is_file():
+                raise ModelError(f"{self.model.path}: model '{self.model.name}' has no model.bin: add it again")
+            model = load_model(self.model.path, self.device, self.workers, self.threads)
+            self._runner = BatchRunner(model, self.decoding, batch_tokens=self.batch_tokens)
+        return self._runner
+
+
+class _Pieces:
+    """``source.spm`` to encode, with ``</s>`` appended; ``target.spm`` to decode."""
+
+    def __init__(self, folder: Path, named: Path | None = None):
+        self.source = _sentencepiece(folder / "source.spm", named or folder)
+        self.target = _sentencepiece(folder / "target.spm", named or folder)
+
+    def encode(self, text: str) -> list[str]:
+        return self.source.encode(text, out_type=str) + [EOS]
+
+    def decode(self, tokens: Sequence[str]) -> str:
+        return self.target.decode_pieces([t for t in tokens if t != EOS]).strip()
+
+
+def _sentencepiece(path: Path, named: Path):
+    import sentencepiece
+
+    try:
+        return sentencepiece.SentencePieceProcessor(model_file=str(path))
+    except (RuntimeError, OSError) as err:
+        reason = "missing" if not path.exists() else f"not a SentencePiece model ({_first_line(err)})"
+        raise ModelError(f"{named}: {path.name} is {reason}")
+
+
+# ---------------------------------------------------------------- registered models
+
+
+@dataclass(frozen=True)
+class MarianModel:
+    """A registered model, and the model kind that chooses it: it serves its one pair."""
+
+    path: Path
+    name: str  # the value of translation.model (or a feed's model) that chooses it
+    source_lang: str
+    target_lang: str
+    version: str  # a short hash of the files that decide its translations
+    licence: str
+    added_from: str
+
+    engine = ENGINE
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        return self.source_lang, self.target_lang
+
+    @property
+    def provenance(self) -> str:
+        return f"{self.name} {self.version}"
+
+    def serves(self, source: str, target: str) -> bool:
+        return (source, target) == self.pair
+
+    def unserved(self, source: str) -> str:
+        """The config error's words: the one source (if ``source`` is not it) or target
+        language the model takes."""
+        code = self.target_lang if source == self.source_lang else self.source_lang
+        pair = f"{self.source_lang}->{self.target_lang}"
+        return f"'{code}' (model '{self.name}' translates only {pair}; another pair needs another model)"
+
+    def installed(self, source: str, target: str, **settings) -> MarianBackend | None:
+        """The backend, if the model serves the pair and is still in its folder; loads nothing."""
+        if not self.serves(source, target) or not (self.path / RECORD_FILE).is_file():
+            return None
+        return MarianBackend(self, **settings)
+
+    def backend(self, source: str, target: str, *, offline: bool, log: Callable[[str], None], **settings) -> MarianBackend:
+        """The backend; a registered model is never downloaded, so ``offline`` changes nothing."""
+        if not self.serves(source, target):
+            raise ModelError(
+                f"model '{self.name}' translates only {self.source_lang}->{self.target_lang}, not {source}->{target}"
+            )
+        backend = self.installed(source, target, **settings)
+        if backend is None:
+            raise ModelError(f"{self.path}: model '{self.name}' is gone: run 'feedbridge models add' again")
+        return backend
+
+
+class MarianModels:
+    """Converted MarianMT models as a kind: a registry whose models are chosen by their names."""
+
+    name = KIND_NAME
+    engine = ENGINE
+
+    def named(self) -> dict[str, MarianModel]:
+        """Every registered model by name, read now: one added a moment ago counts."""
+        return {model.name: model for model in registered_models()}
+
+
+def registered_models() -> list[MarianModel]:
+    """Every registered model in the models folder, sorted by name; reading creates nothing."""
+    root = models_dir()
+    if not root.is_dir():
+        return []
+    found = []
+    for folder in sorted(root.iterdir()):
+        if folder.name.startswith(".") or not (folder / RECORD_FILE).is_file():
+            continue  # staging folders, and folders feedbridge did not add
+        found.append(_read_record(folder))
+    return found
+
+
+def find_model(name: str) -> MarianModel | None:
+    return next((m for m in registered_models() if m.name == name), None)
+
+
+def _read_record(folder: Path) -> MarianModel:
+    path = folder / RECORD_FILE
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        fields = {key: record[key] for key in ("from", "to", "version", "licence", "added_from")}
+        if not all(isinstance(value, str) for value in fields.values()):
+            raise ValueError("a field is not a string")
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ModelError(f"{path}: not a readable model record ({_first_line(err)}): remove {folder} and add the model again")
+    return MarianModel(
+        path=folder, name=folder.name, source_lang=fields["from"], target_lang=fields["to"],
+        version=fields["version"], licence=fields["licence"], added_from=fields["added_from"],
+    )
+
+
+def add_model(
+    folder: Path,
+    *,
+    name: str | None = None,
+    source: str | None = None,
+    target: str | None = None,
+    licence: str | None = None,
+    reserved: Collection[str] = (),
+) -> MarianModel:
+    """Copy a converted MarianMT folder into the models folder as ``name`` (default: the
+    folder's name), once a probe translation has run on the copy.
+
+    A converted folder does not say which languages it translates, so ``source`` and
+    ``target`` default to en and ja, unless the folder holds a model record (it was
+    copied out of another models folder): then they default to the record's.
+
+    The copy is built in a hidden staging folder and renamed into place with its record,
+    so a failure, or a kill, at any step leaves no model listed. A bad name is a
+    ConfigError; a folder that does not load and run, a ModelError naming it.
+    """
+    folder = Path(folder)
+    name = folder.resolve().name if name is None else name
+    _check_name(name, reserved)
+    said = _record_defaults(folder)
+    source = source or said.get("from", "en")
+    target = target or said.get("to", "ja")
+    for option, code in (("--from", source), ("--to", target)):
+        if not LANG_RE.fullmatch(code):
+            raise ConfigError(f"{option}: expected a language code like 'en', got {code!r}")
+    if not folder.is_dir():
+        raise ModelError(f"{folder}: no such folder")
+    root = models_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned_staging(root)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
+    try:
+        copy = staging / name
+        _copy_files(folder, copy)
+        check_folder(copy, named=folder)
+        record = {
+            "format": RECORD_FORMAT, "kind": KIND_NAME, "name": name, "from": source, "to": target,
+            "version": folder_version(copy), "licence": licence or find_licence(copy),
+            "added_from": str(folder.resolve()),
+        }
+        (copy / RECORD_FILE).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        _check_name(name, reserved)  # another add may have taken it meanwhile
+        try:
+            os.rename(copy, root / name)  # refuses a folder already there and not empty
+        except OSError as err:
+            raise ModelError(f"{root / name}: cannot add the model there ({err.strerror or err})")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return _read_record(root / name)
+
+
+def _record_defaults(folder: Path) -> dict[str, str]:
+    """The languages a model record in the folder gives, if there is a readable one."""
+    try:
+        record = json.loads((folder / RECORD_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(record, dict):
+        return {}
+    return {key: record[key] for key in ("from", "to") if isinstance(record.get(key), str)}
+
+
+def remove_model(name: str) -> MarianModel:
+    """Take a registered model out of the models folder: renamed into staging first, so it
+    is unlisted at once and a kill mid-way leaves no half-deleted model listed."""
+    model = find_model(name)
+    if model is None:
+        raise ModelError(f"no model named {name!r} in {models_dir()} (see 'feedbridge models list')")
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=models_dir()))
+    os.rename(model.path, staging / model.name)
+    shutil.rmtree(staging, ignore_errors=True)
+    return model
+
+
+def _check_name(name: str, reserved: Collection[str]) -> None:
+    if not NAME_RE.fullmatch(name):
+        raise ConfigError(
+            f"{name!r} is not a usable model name: letters, digits, '.', '_' and '-', at most 64,"
+            " starting with a letter or digit (give one with --name)"
+        )
+    if name.lower() in {r.lower() for r in (*RESERVED_NAMES, *reserved)}:
+        raise ConfigError(f"{name!r} names a kind of model, not a model of its own: give another with --name")
+    taken = next((m for m in registered_models() if m.name.lower() == name.lower()), None)
+    if taken is not None:
+        raise ConfigError(f"a model named {taken.name!r} is already added ({taken.path}): remove it first, or give another --name")
+
+
+def _remove_abandoned_staging(root: Path) -> None:
+    """Clear what a killed add or remove left (an hour old: surely not still running)."""
+    for folder in root.glob(f"{STAGING_PREFIX}*"):
+        try:
+            if time.time() - folder.stat().st_mtime > ABANDONED_AFTER:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            pass  # another command's cleaning got there first
+
+
+def _copy_files(folder: Path, copy: Path) -> None:
+    """The folder's visible files, links followed (a Hugging Face cache links its files);
+    subfolders are not part of a converted model and are left behind."""
+    copy.mkdir()
+    try:
+        for path in sorted(folder.iterdir()):
+            if not path.name.startswith(".") and path.is_file():
+                shutil.copyfile(path, copy / path.name)
+    except OSError as err:
+        raise ModelError(f"{folder}: cannot copy {getattr(err, 'filename', None) or 'its files'} ({err.strerror or err})")
+
+
+# ---------------------------------------------------------------- checking a folder
+
+
+def check_folder(folder: Path, *, named: Path | None = None) -> None:
+    """Refuse, with one line naming ``named`` (default: the folder), a folder that is not
+    a converted MarianMT model that loads and translates: files missing, a vocabulary
+    that does not fit the model or its SentencePiece models, a model CTranslate2 cannot
+    load or run. Quality is not judged."""
+    named = named or folder
+    for required in REQUIRED_FILES:
+        if not (folder / required).is_file():
+            raise ModelError(
+                f"{named}: missing {required} (a converted MarianMT folder holds"
+                f" {', '.join(REQUIRED_FILES)} and its vocabulary)"
+            )
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        if not isinstance(config, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as err:
+        raise ModelError(f"{named}: config.json is unreadable ({_first_line(err)})")
+    source_vocabulary, target_vocabulary = _vocabularies(folder, named)
+    sizes = _embedding_sizes(folder / "model.bin", named)
+    for side, vocabulary in (("source", source_vocabulary), ("target", target_vocabulary)):
+        file, tokens = vocabulary
+        if EOS not in tokens:
+            raise ModelError(f"{named}: {file} has no '{EOS}': not a MarianMT vocabulary")
+        if sizes.get(side) is not None and sizes[side] != len(tokens):
+            raise ModelError(
+                f"{named}: {file} has {len(tokens)} tokens, but model.bin's {side} embeddings have"
+                f" {sizes[side]}: the vocabulary is not this model's"
+            )
+    pieces = _Pieces(folder, named)
+    for spm_name, processor, (file, tokens) in (
+        ("source.spm", pieces.source, source_vocabulary), ("target.spm", pieces.target, target_vocabulary),
+    ):
+        _check_pieces(named, spm_name, processor, file, set(tokens))
+    _probe(folder, named, pieces)
+
+
+def _vocabularies(folder: Path, named: Path) -> tuple[tuple[str, list[str]], tuple[str, list[str]]]:
+    """(file name, tokens) of the source and the target vocabulary, shared or not."""
+    def find(stem: str) -> Path | None:
+        return next((p for p in (folder / f"{stem}.json", folder / f"{stem}.txt") if p.is_file()), None)
+
+    shared = find("shared_vocabulary")
+    if shared is not None:
+        vocabulary = _read_vocabulary(shared, named)
+        return vocabulary, vocabulary
+    source, target = find("source_vocabulary"), find("target_vocabulary")
+    if source is None or target is None:
+        raise ModelError(f"{named}: missing shared_vocabulary.json (or source_vocabulary.json and target_vocabulary.json)")
+    return _read_vocabulary(source, named), _read_vocabulary(target, named)
+
+
+def _read_vocabulary(path: Path, named: Path) -> tuple[str, list[str]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+        tokens = json.loads(text) if path.suffix == ".json" else text.split("\n")
+        if path.suffix == ".txt" and tokens and tokens[-1] == "":
+            tokens.pop()
+        if not isinstance(tokens, list) or not tokens or not all(isinstance(t, str) for t in tokens):
+            raise ValueError("not a non-empty list of tokens")
+    except (OSError, ValueError) as err:
+        raise ModelError(f"{named}: {path.name} is unreadable ({_first_line(err)})")
+    return path.name, tokens
+
+
+def _embedding_sizes(model_bin: Path, named: Path) -> dict[str, int | None]:
+    """The source and target vocabulary sizes model.bin was built for, from its variables'
+    headers (payloads are skipped, not read). CTranslate2 loads a vocabulary of another
+    size without a word and then fails, or worse, while translating: this is the check.
+    A binary version this reader does not know gives no sizes; the load still runs."""
+    try:
+        with open(model_bin, "rb") as stream:
+            reader = _BinaryReader(stream)
+            version = reader.unpack("I")
+            if version not in (5, 6):
+                return {}
+            reader.string()  # the spec's name
+            reader.unpack("I")  # its revision
+            shapes = {}
+            for _ in range(reader.unpack("I")):
+                variable = reader.string()
+                shapes[variable] = [reader.unpack("I") for _ in range(reader.unpack("B"))]
+                reader.unpack("B")  # the type
+                reader.skip(reader.unpack("I"))
+            aliases = {}
+            for _ in range(reader.unpack("I")):
+                alias = reader.string()
+                aliases[alias] = reader.string()
+    except (OSError, EOFError, struct.error, UnicodeDecodeError) as err:
+        raise ModelError(f"{named}: model.bin is truncated or not a CTranslate2 model ({_first_line(err)})")
+
+    def rows(*variables: str) -> int | None:
+        for variable in variables:
+            shape = shapes.get(aliases.get(variable, variable))
+            if shape:
+                return shape[0]
+        return None
+
+    return {
+        "source": rows("encoder/embeddings_0/weight", "encoder/embeddings/weight"),
+        "target": rows("decoder/projection/weight", "decoder/embeddings/weight"),
+    }
+
+
+class _BinaryReader:
+    def __init__(self, stream):
+        self.stream = stream
+        self.size = os.fstat(stream.fileno()).st_size
+
+    def unpack(self, fmt: str) -> int:
+        size = struct.calcsize(fmt)
+        data = self.stream.read(size)
+        if len(data) != size:
+            raise EOFError("it ends mid-header")
+        return struct.unpack(f"<{fmt}", data)[0]
+
+    def string(self) -> str:
+        length = self.unpack("H")
+        data = self.stream.read(length)
+        if len(data) != length:
+            raise EOFError("it ends mid-name")
+        return data.rstrip(b"\0").decode("utf-8")
+
+    def skip(self, count: int) -> None:
+        if self.stream.tell() + count > self.size:
+            raise EOFError("it ends mid-variable")
+        self.stream.seek(count, os.SEEK_CUR)
+
+
+def _check_pieces(named: Path, spm_name: str, processor, vocabulary_file: str, vocabulary: set[str]) -> None:
+    """Most of a SentencePiece model's pieces must be in its side's vocabulary: a Marian
+    vocabulary is made of them, and another model's would turn the text into <unk>."""
+    pieces = [
+        processor.id_to_piece(i) for i in range(processor.get_piece_size())
+        if not (processor.is_control(i) or processor.is_unknown(i))
+    ]
+    known = sum(piece in vocabulary for piece in pieces)
+    if pieces and known < MIN_PIECES_IN_VOCABULARY * len(pieces):
+        raise ModelError(
+            f"{named}: only {known} of {spm_name}'s {len(pieces)} pieces are in {vocabulary_file}:"
+            " they are not the same model's"
+        )
+
+
+def _probe(folder: Path, named: Path, pieces: _Pieces) -> None:
+    """Load the model as a run does and translate one short sentence, decoded."""
+    try:
+        translator = load_model(folder, "cpu", workers=1, threads=1)
+    except ModelError as err:  # raised while handling CTranslate2's own error, which says what is wrong
+        raise ModelError(f"{named}: CTranslate2 cannot load the model ({_first_line(err.__context__ or err)})")
+    try:
+        result = translator.translate_batch(
+            [pieces.encode(PROBE_SENTENCE)], beam_size=1, max_decoding_length=PROBE_MAX_TOKENS,
+        )
+        pieces.decode(result[0].hypotheses[0])
+    except (RuntimeError, ValueError, IndexError, OSError) as err:
+        raise ModelError(f"{named}: the probe translation failed ({_first_line(err)})")
+
+
+# ---------------------------------------------------------------- version and licence
+
+
+def folder_version(folder: Path) -> str:
+    """A short hash over every file that decides a translation, each with its name:
+    model.bin alone would let a model with a changed vocabulary or target.spm pass for
+    the one before, and take its translations from the memory."""
+    digest = hashlib.sha256()
+    for name in VERSIONED_FILES:
+        path = folder / name
+        if path.is_file():
+            digest.update(name.encode() + b"\0")
+            with open(path, "rb") as stream:
+                while chunk := stream.read(1 << 20):
+                    digest.update(chunk)
+            digest.update(b"\0")
+    return digest.hexdigest()[:8]
+
+
+def find_licence(folder: Path) -> str:
+    """What the folder says of its licence: a README's ``license:`` (a model card's front
+    matter) or ``Licence:`` line, else a LICENSE file's first line, else "unknown"."""
+    for name in README_FILES:
+        for line in _lines(folder / name, 60):
+            match = re.match(r"(?i)\**licen[cs]e\**\s*:\s*(.+)", line)
+            if match:
+                return _short(match.group(1).strip("*` "))
+    for name in LICENCE_FILES:
+        lines = _lines(folder / name, 1)
+        if lines:
+            return _short(lines[0])
+    return "unknown"
+
+
+def _lines(path: Path, count: int) -> list[str]:
+    """The first ``count`` non-empty lines, stripped; none for a missing or binary file."""
+    try:
+        with open(path, encoding="utf-8") as stream:
+            lines = []
+            for line in stream:
+                if line.strip():
+                    lines.append(line.strip())
+                    if len(lines) == count:
+                        break
+            return lines
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
+def _short(text: str, limit: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _first_line(err: object) -> str:
+    lines = str(err).strip().splitlines()
+    return lines[0] if lines else type(err).__name__
