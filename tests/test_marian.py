@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from feedbridge.cli import cli
 from feedbridge.config import parse_config
 from feedbridge.errors import ConfigError, ExitCode
-from feedbridge.translate import marian
+from feedbridge.translate import ct2, marian
 from feedbridge.translate.backend import MODEL_KINDS, check_models
 from support.config import write_config
 from support.scenes import documents
@@ -345,13 +345,13 @@ class Recording:
 
 
 def test_backend_ends_every_source_with_eos(added, monkeypatch):
-    recorders, load = [], marian.load_model
+    recorders, load = [], ct2.load_model
 
     def load_recording(*args, **kwargs):
         recorders.append(Recording(load(*args, **kwargs)))
         return recorders[-1]
 
-    monkeypatch.setattr(marian, "load_model", load_recording)
+    monkeypatch.setattr(ct2, "load_model", load_recording)
     backend = MODEL_KINDS[NAME].backend("en", "ja", offline=True, log=print, beam_size=1)
     sentences = ["We study quantum entanglement.", "The bound is tight."]
     source = sentencepiece.SentencePieceProcessor(model_file=str(added.path / "source.spm"))

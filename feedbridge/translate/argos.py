@@ -7,12 +7,13 @@ and says which language pairs Argos serves, so the config stage does not need to
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from pathlib import Path
 
-from feedbridge.config import DEFAULT_BATCH_TOKENS, DEFAULT_MODEL
+from feedbridge.config import DEFAULT_MODEL
 from feedbridge.errors import ModelError
 from feedbridge.translate import packages
-from feedbridge.translate.ct2 import BatchRunner, Decoding, load_model, runaway
+from feedbridge.translate.ct2 import CT2Backend
 from feedbridge.translate.packages import InstalledPackage
 
 # Target languages the Argos Translate index offers from English (argospm-index, 2026).
@@ -23,67 +24,23 @@ KNOWN_TARGETS_FROM_EN = frozenset(
 )
 
 
-class ArgosBackend:
-    """An installed argos package's tokenizer and CTranslate2 model, each loaded on first use."""
+class ArgosBackend(CT2Backend):
+    """An installed argos package's tokenizer and CTranslate2 model."""
 
     engine = "Argos Translate"
 
-    def __init__(
-        self,
-        package: InstalledPackage,
-        *,
-        beam_size: int = 4,
-        device: str = "auto",
-        workers: int | None = None,  # default: one per core on CPU, one on GPU
-        threads: int = 1,  # per worker
-        batch_tokens: int = DEFAULT_BATCH_TOKENS,
-        retry: bool = True,
-        fixed_length: bool = False,
-    ):
+    def __init__(self, package: InstalledPackage, **settings):
+        super().__init__(**settings)
         self.package = package
         self.provenance = package.provenance
         self.language_name = package.target_name
-        self.decoding = Decoding(beam_size, retry, fixed_length)
-        self.device = device
-        self.workers = workers
-        self.threads = threads
-        self.batch_tokens = batch_tokens
-        self._runner: BatchRunner | None = None
-        self._tokenizer: _Tokenizer | None = None
+        self.target_prefix = package.target_prefix
 
-    @property
-    def loaded(self) -> bool:
-        """Whether the model has been loaded (a fully cached run never loads it)."""
-        return self._runner is not None
+    def load_tokenizer(self) -> _Tokenizer:
+        return _Tokenizer(self.package)
 
-    def count_tokens(self, text: str) -> int:
-        return len(self._tokenizer_loaded().encode(text))
-
-    def translate_batch(
-        self, sentences: Sequence[str], *, retry: bool = False, progress: Callable[[int], None] | None = None
-    ) -> list[list[str]]:
-        if not sentences:
-            return []
-        tokenizer = self._tokenizer_loaded()
-        tokenized = [tokenizer.encode(s) for s in sentences]
-        outputs = self._model_loaded().run(tokenized, retry=retry, progress=progress)
-        return [
-            [tokenizer.decode(h) for h in hypotheses if not runaway(len(source), h, self.decoding)]
-            for source, hypotheses in zip(tokenized, outputs)
-        ]
-
-    def _tokenizer_loaded(self) -> _Tokenizer:
-        if self._tokenizer is None:
-            self._tokenizer = _Tokenizer(self.package)
-        return self._tokenizer
-
-    def _model_loaded(self) -> BatchRunner:
-        if self._runner is None:
-            model = load_model(self.package.model_dir, self.device, self.workers, self.threads)
-            self._runner = BatchRunner(
-                model, self.decoding, batch_tokens=self.batch_tokens, target_prefix=self.package.target_prefix
-            )
-        return self._runner
+    def model_dir(self) -> Path:
+        return self.package.model_dir
 
 
 class _Tokenizer:

@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from feedbridge.config import DEFAULT_BATCH_TOKENS
 from feedbridge.errors import ModelError
@@ -130,6 +131,80 @@ class BatchRunner:
                 batch.append(i)
             batches.append((cap, batch))
         return batches[::-1]
+
+
+class Tokenizer(Protocol):
+    def encode(self, text: str) -> list[str]: ...
+
+    def decode(self, tokens: list[str]) -> str: ...
+
+
+class CT2Backend:
+    """What every CTranslate2 backend does alike: its decoding settings, its tokenizer
+    and model each loaded on first use (a fully cached run never loads the model), and
+    batches through BatchRunner with the runaway guard. A backend says how it tokenizes
+    (``load_tokenizer``), where its model is (``model_dir``) and what prefix, if any,
+    its outputs start with."""
+
+    target_prefix = ""
+
+    def __init__(
+        self,
+        *,
+        beam_size: int = 4,
+        device: str = "auto",
+        workers: int | None = None,  # default: one per core on CPU, one on GPU
+        threads: int = 1,  # per worker
+        batch_tokens: int = DEFAULT_BATCH_TOKENS,
+        retry: bool = True,
+        fixed_length: bool = False,
+    ):
+        self.decoding = Decoding(beam_size, retry, fixed_length)
+        self.device = device
+        self.workers = workers
+        self.threads = threads
+        self.batch_tokens = batch_tokens
+        self._runner: BatchRunner | None = None
+        self._tokenizer: Tokenizer | None = None
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model has been loaded."""
+        return self._runner is not None
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._tokenizer_loaded().encode(text))
+
+    def translate_batch(
+        self, sentences: Sequence[str], *, retry: bool = False, progress: Callable[[int], None] | None = None
+    ) -> list[list[str]]:
+        if not sentences:
+            return []
+        tokenizer = self._tokenizer_loaded()
+        tokenized = [tokenizer.encode(s) for s in sentences]
+        outputs = self._model_loaded().run(tokenized, retry=retry, progress=progress)
+        return [
+            [tokenizer.decode(h) for h in hypotheses if not runaway(len(source), h, self.decoding)]
+            for source, hypotheses in zip(tokenized, outputs)
+        ]
+
+    def load_tokenizer(self) -> Tokenizer:
+        raise NotImplementedError
+
+    def model_dir(self) -> Path:
+        raise NotImplementedError
+
+    def _tokenizer_loaded(self) -> Tokenizer:
+        if self._tokenizer is None:
+            self._tokenizer = self.load_tokenizer()
+        return self._tokenizer
+
+    def _model_loaded(self) -> BatchRunner:
+        if self._runner is None:
+            model = load_model(self.model_dir(), self.device, self.workers, self.threads)
+            self._runner = BatchRunner(model, self.decoding, batch_tokens=self.batch_tokens,
+                                       target_prefix=self.target_prefix)
+        return self._runner
 
 
 def runaway(source_tokens: int, output: Sequence[str], decoding: Decoding) -> bool:

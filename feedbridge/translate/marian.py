@@ -26,9 +26,9 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from feedbridge.config import DEFAULT_BATCH_TOKENS, DEFAULT_MODEL, LANG_RE
+from feedbridge.config import DEFAULT_MODEL, LANG_RE
 from feedbridge.errors import ConfigError, ModelError
-from feedbridge.translate.ct2 import BatchRunner, Decoding, load_model, runaway
+from feedbridge.translate.ct2 import CT2Backend, load_model
 
 KIND_NAME = "marian"
 ENGINE = "CTranslate2 (MarianMT)"
@@ -81,68 +81,25 @@ def models_dir() -> Path:
 # ---------------------------------------------------------------- the backend
 
 
-class MarianBackend:
-    """A registered model's SentencePiece models and CTranslate2 model, each loaded on first use."""
+class MarianBackend(CT2Backend):
+    """A registered model's SentencePiece models and CTranslate2 model."""
 
     engine = ENGINE
 
-    def __init__(
-        self,
-        model: MarianModel,
-        *,
-        beam_size: int = 4,
-        device: str = "auto",
-        workers: int | None = None,  # default: one per core on CPU, one on GPU
-        threads: int = 1,  # per worker
-        batch_tokens: int = DEFAULT_BATCH_TOKENS,
-        retry: bool = True,
-        fixed_length: bool = False,
-    ):
+    def __init__(self, model: MarianModel, **settings):
+        super().__init__(**settings)
         self.model = model
         self.provenance = model.provenance
         self.language_name = language_name(model.target_lang)
-        self.decoding = Decoding(beam_size, retry, fixed_length)
-        self.device = device
-        self.workers = workers
-        self.threads = threads
-        self.batch_tokens = batch_tokens
-        self._runner: BatchRunner | None = None
-        self._pieces: _Pieces | None = None
 
-    @property
-    def loaded(self) -> bool:
-        """Whether the model has been loaded (a fully cached run never loads it)."""
-        return self._runner is not None
+    def load_tokenizer(self) -> _Pieces:
+        """Its tokens count ``</s>``, which the model is given too."""
+        return _Pieces(self.model.path)
 
-    def count_tokens(self, text: str) -> int:
-        """The tokens the model is given for ``text``, its ``</s>`` included."""
-        return len(self._pieces_loaded().encode(text))
-
-    def translate_batch(
-        self, sentences: Sequence[str], *, retry: bool = False, progress: Callable[[int], None] | None = None
-    ) -> list[list[str]]:
-        if not sentences:
-            return []
-        pieces = self._pieces_loaded()
-        tokenized = [pieces.encode(s) for s in sentences]
-        outputs = self._model_loaded().run(tokenized, retry=retry, progress=progress)
-        return [
-            [pieces.decode(h) for h in hypotheses if not runaway(len(source), h, self.decoding)]
-            for source, hypotheses in zip(tokenized, outputs)
-        ]
-
-    def _pieces_loaded(self) -> _Pieces:
-        if self._pieces is None:
-            self._pieces = _Pieces(self.model.path)
-        return self._pieces
-
-    def _model_loaded(self) -> BatchRunner:
-        if self._runner is None:
-            if not (self.model.path / "model.bin").is_file():
-                raise ModelError(f"{self.model.path}: model '{self.model.name}' has no model.bin: add it again")
-            model = load_model(self.model.path, self.device, self.workers, self.threads)
-            self._runner = BatchRunner(model, self.decoding, batch_tokens=self.batch_tokens)
-        return self._runner
+    def model_dir(self) -> Path:
+        if not (self.model.path / "model.bin").is_file():
+            raise ModelError(f"{self.model.path}: model '{self.model.name}' has no model.bin: add it again")
+        return self.model.path
 
 
 class _Pieces:
