@@ -117,7 +117,7 @@ class NoSite:
 
     def __init__(self, folder: Path):
         self.folder = folder
-        self.description = f"none (--offline, and {folder} holds no site): every feed is new"
+        self.description = f"none (--offline, and the output folder {folder} holds no site yet): every feed is new"
 
     def read(self, path: str) -> bytes:
         raise NotFoundError(f"{self.where(path)}: not found")
