@@ -201,7 +201,7 @@ def test_the_toy_model_translates_every_sentence_and_keeps_math_verbatim(tmp_pat
         for span in math.findall(source):
             assert span in target, (source, target)
             spans += 1
-        assert target != source and unicodedata.normalize("NFKC", target)  # the relabelled side, never a copy
+        assert unicodedata.normalize("NFKC", target) != target  # fullwidth: the model's relabelled side, no copy
     assert spans > 20
     feed = (tmp_path / "out/quant-ph.ja.xml").read_text()
     assert feed.count(f"package {toy_model} ") == len(archive["entries"])
