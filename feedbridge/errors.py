@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from enum import IntEnum
 
 
@@ -49,3 +51,31 @@ class ModelError(FeedbridgeError):
 
 class OutputError(FeedbridgeError):
     """An output file could not be written."""
+
+
+# ECMA-48 escape sequences: CSI (ESC [ or 0x9b, parameters, intermediates, a final byte); the
+# strings OSC, DCS, SOS, PM and APC up to their terminator (BEL or ST) or the end of the text;
+# and the other ESC sequences (ESC, intermediates, a final byte).
+_ESCAPES = re.compile(
+    r"(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f]).*?(?:\x07|\x1b\\|\x9c|$)"
+    r"|\x1b[\x20-\x2f]*[\x30-\x7e]",
+    re.DOTALL,
+)
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def printable(text: str) -> str:
+    """``text`` made safe for a terminal or a log line (a server's words, a feed's titles):
+    escape sequences removed, other control characters (C0, DEL, C1, bidirectional
+    overrides) dropped, line breaks and tabs turned into spaces, and runs of white space
+    collapsed to one."""
+    text = _ESCAPES.sub("", text)
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if char.isspace() or category in ("Zl", "Zp"):
+            kept.append(" ")
+        elif category != "Cc" and char not in _BIDI_CONTROLS:
+            kept.append(char)
+    return " ".join("".join(kept).split())

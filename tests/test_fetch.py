@@ -5,6 +5,9 @@ from __future__ import annotations
 import gzip
 import os
 import socket
+import threading
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
@@ -13,14 +16,18 @@ import pytest
 
 import feedbridge
 from feedbridge.errors import FetchError
+from feedbridge.errors import printable
 from feedbridge.fetch import Fetcher, FetchSettings, user_agent
-from support.server import hang_up, redirect, reply, stall_before_headers, stall_mid_body, truncated
+from support.server import (
+    hang_up, redirect, reply, stall_before_headers, stall_mid_body, trickle, trickle_headers, truncated,
+)
 
 UA = user_agent("mailto:feeds@example.org")
 FEED = "/rss/quant-ph"
 RSS = b"""<?xml version='1.0' encoding='UTF-8'?>
 <rss version="2.0"><channel><title>quant-ph updates on arXiv.org</title></channel></rss>
 """
+BIG = RSS.replace(b"</channel>", b"<!--" + b"x" * 100_000 + b"--></channel>")  # more than a 64 KiB piece
 ARXIV_400 = b"""<?xml version='1.0' encoding='UTF-8'?>
 <rss xmlns:atom="http://www.w3.org/2005/Atom" version="2.0">
   <channel>
@@ -56,6 +63,26 @@ def make_fetcher(tmp_path, fake_time):
     return make
 
 
+def within(seconds: float, call: Callable[[], object]) -> object:
+    """``call()`` in a thread: what it returns or raises, or a failed test if it is still running
+    after ``seconds`` (a fetcher that hangs must fail the test, not hang the suite)."""
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = call()
+        except BaseException as error:  # handed to the test's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still running after {seconds} s"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 # --- the plain path ----------------------------------------------------------------------------
 
 
@@ -82,6 +109,40 @@ def test_gzip_body_is_decompressed(http_server, make_fetcher):
     http_server.script(reply(200, gzip.compress(RSS), {"Content-Encoding": "gzip"}))
 
     assert make_fetcher().fetch(http_server.url + FEED).body == RSS
+
+
+def test_an_accept_header_is_sent(http_server, make_fetcher):
+    """arXiv's API answered HTTP 406 in 2026 to clients that sent none."""
+    http_server.script(reply(200, RSS))
+
+    make_fetcher().fetch(http_server.url + FEED)
+
+    assert http_server.header(0, "Accept") == (
+        "application/atom+xml, application/rss+xml, application/xml;q=0.9, */*;q=0.8"
+    )
+
+
+@pytest.mark.parametrize(
+    "after", [b"trailing garbage", b"\0" * 64, b"\x1f\x8b\x08"], ids=["text", "zeros", "a-header-begun"]
+)
+def test_bytes_after_the_end_of_a_gzip_stream_are_ignored(http_server, make_fetcher, after):
+    """Other gzip clients ignore them too; the fetcher before requests spun at 100% CPU for ever
+    once the body passed 64 KiB."""
+    http_server.script(reply(200, gzip.compress(BIG) + after, {"Content-Encoding": "gzip"}))
+
+    result = within(10, lambda: make_fetcher(retries=0).fetch(http_server.url + FEED))
+
+    assert result.body == BIG
+
+
+@pytest.mark.parametrize("split", [40, 70_000], ids=["small-first", "large-first"])
+def test_two_gzip_members_are_decoded_one_after_the_other(http_server, make_fetcher, split):
+    body = gzip.compress(BIG[:split]) + gzip.compress(BIG[split:])
+    http_server.script(reply(200, body, {"Content-Encoding": "gzip"}))
+
+    result = within(10, lambda: make_fetcher(retries=0).fetch(http_server.url + FEED))
+
+    assert result.body == BIG
 
 
 def test_redirect_is_followed(http_server, make_fetcher):
@@ -253,6 +314,38 @@ def test_arxiv_400_for_an_unknown_category_quotes_the_feed_error(http_server, ma
     assert len(http_server.requests) == 1
 
 
+def test_escape_sequences_from_the_server_never_reach_the_message(http_server, make_fetcher):
+    title = b"\x1b]0;owned\x07\x1b[31mFeed error\x1b[0m for query:\x07 cs.XX\xc2\x9b2J"  # the last: U+009B, C1 CSI
+    http_server.script(reply(499, ARXIV_400.replace(b"Feed error for query: cs.XX", title, 1),
+                             reason="Client \x1b[5mGone\x1b[0m\x07"))
+
+    with pytest.raises(FetchError) as raised:
+        make_fetcher().fetch(http_server.url + "/rss/cs.XX")
+
+    assert str(raised.value) == (
+        f'{http_server.url}/rss/cs.XX: HTTP 499 Client Gone: "Feed error for query: cs.XX"'
+    )
+
+
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        ("plain text", "plain text"),
+        ("\x1b[1;31mred\x1b[0m", "red"),  # CSI
+        ("a\x1b]8;;http://evil/\x1b\\link\x1b]8;;\x1b\\b", "alinkb"),  # OSC hyperlink, ST-terminated
+        ("title\x1b]0;set the window title", "title"),  # an OSC never terminated
+        ("x\x1bcy\x1b(Bz", "xyz"),  # reset, charset
+        ("bell\x07 and\x00 nul\x7f", "bell and nul"),
+        ("\x9b31mC1\x85next", "C1 next"),  # C1 CSI; NEL is a line break
+        ("two\nlines\r\n\tand a tab", "two lines and a tab"),
+        ("abc\u202edcba", "abcdcba"),  # a bidirectional override
+        ("Überprüfung – 量子", "Überprüfung – 量子"),
+    ],
+)
+def test_printable_keeps_text_and_drops_what_drives_a_terminal(text, shown):
+    assert printable(text) == shown
+
+
 # --- the connection itself ----------------------------------------------------------------------
 
 
@@ -323,6 +416,95 @@ def test_redirect_loop_is_a_fetch_error(http_server, make_fetcher):
     with pytest.raises(FetchError, match=r"/rss/loop: redirect loop or too many redirects$"):
         make_fetcher().fetch(http_server.url + "/rss/loop")
     assert len(http_server.requests) < 20
+
+
+# --- deadlines ----------------------------------------------------------------------------------
+
+
+def test_a_trickling_body_fails_at_the_request_deadline(http_server, tmp_path):
+    """One byte every 0.2 s never trips a 5 s socket timeout; the deadline stops it after 1 s."""
+    http_server.script(trickle(RSS, every=0.2))
+    fetcher = Fetcher(FetchSettings(UA, timeout=5, retries=0, min_interval=0, request_deadline=1), None)
+
+    started = time.monotonic()
+    with pytest.raises(FetchError) as raised:
+        within(10, lambda: fetcher.fetch(http_server.url + FEED))
+
+    assert str(raised.value) == (
+        f"{http_server.url}{FEED}: no complete response within 1 s (deadline) after 1 attempt"
+    )
+    assert 0.9 < time.monotonic() - started < 3
+
+
+def test_trickling_headers_fail_at_the_request_deadline(http_server):
+    http_server.script(trickle_headers(every=0.2))
+    fetcher = Fetcher(FetchSettings(UA, timeout=5, retries=0, min_interval=0, request_deadline=1), None)
+
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r": no complete response within 1 s \(deadline\) after 1 attempt$"):
+        within(10, lambda: fetcher.fetch(http_server.url + FEED))
+    assert time.monotonic() - started < 3
+
+
+def test_a_gzip_header_that_never_ends_fails_at_the_request_deadline(http_server):
+    """A gzip comment trickled byte by byte decodes to nothing: the reader never gets a piece back
+    to check the deadline between, so the watchdog has to cut the connection."""
+    header = bytes([0x1F, 0x8B, 8, 0x10, 0, 0, 0, 0, 0, 0xFF])  # FLG.FCOMMENT: a zero-terminated comment follows
+    http_server.script(trickle(header + b"a" * 100, every=0.2, headers={"Content-Encoding": "gzip"}, at_once=10))
+    fetcher = Fetcher(FetchSettings(UA, timeout=5, retries=0, min_interval=0, request_deadline=1), None)
+
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r": no complete response within 1 s \(deadline\) after 1 attempt$"):
+        within(10, lambda: fetcher.fetch(http_server.url + FEED))
+    assert time.monotonic() - started < 3
+
+
+def test_the_run_deadline_spans_several_fetches(http_server, make_fetcher, fake_time):
+    http_server.script(reply(200, RSS), reply(200, RSS), reply(200, RSS))
+    fetcher = make_fetcher(min_interval=3.0, run_deadline=5.0)
+
+    fetcher.fetch(http_server.url + "/rss/a")
+    fetcher.fetch(http_server.url + "/rss/b")  # waits 3 s of the 5
+    with pytest.raises(FetchError) as raised:
+        fetcher.fetch(http_server.url + "/rss/c")  # would wait 3 s more: fails without waiting
+
+    assert str(raised.value) == (
+        f"{http_server.url}/rss/c: no complete response before the run deadline (5 s of fetching in all)"
+    )
+    assert fake_time.sleeps == pytest.approx([3.0])
+    assert http_server.paths == ["/rss/a", "/rss/b"]
+
+
+def test_no_retry_is_waited_for_past_the_run_deadline(http_server, make_fetcher, fake_time):
+    http_server.script(reply(503, headers={"Retry-After": "10"}), reply(200, RSS))
+
+    with pytest.raises(FetchError) as raised:
+        make_fetcher(run_deadline=5.0).fetch(http_server.url + FEED)
+
+    assert str(raised.value) == (
+        f"{http_server.url}{FEED}: HTTP 503 Service Unavailable after 1 attempt, "
+        "and the run deadline leaves no time for another"
+    )
+    assert fake_time.sleeps == []
+    assert len(http_server.requests) == 1
+
+
+def test_the_run_deadline_cuts_a_request_short_and_is_not_retried(http_server):
+    """The first trickle uses 0.6 s of the run's 1 s, the second gets the 0.4 s left."""
+    http_server.script(trickle(RSS, every=0.2), trickle(RSS, every=0.2), reply(200, RSS))
+    settings = FetchSettings(UA, timeout=5, retries=3, backoff=0, min_interval=0, request_deadline=0.6,
+                             run_deadline=1.0)
+    fetcher = Fetcher(settings, None)
+
+    started = time.monotonic()
+    with pytest.raises(FetchError) as raised:
+        within(10, lambda: fetcher.fetch(http_server.url + FEED))
+
+    assert str(raised.value) == (
+        f"{http_server.url}{FEED}: no complete response before the run deadline (1 s of fetching in all)"
+    )
+    assert 0.9 < time.monotonic() - started < 3
+    assert len(http_server.requests) == 2
 
 
 # --- size ---------------------------------------------------------------------------------------

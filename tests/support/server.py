@@ -38,9 +38,10 @@ class Handler(BaseHTTPRequestHandler):
         loopback.action_for(self.path)(self)
 
     def reply(self, status: int, headers: dict[str, str] | None = None, body: bytes = b"",
-              length: int | None = None) -> None:
-        """A response with ``body``; ``length`` makes the Content-Length claim another size."""
-        self.send_response(status)
+              length: int | None = None, reason: str | None = None) -> None:
+        """A response with ``body``; ``length`` makes the Content-Length claim another size,
+        ``reason`` replaces the status line's usual phrase."""
+        self.send_response(status, reason)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body) if length is None else length))
@@ -143,8 +144,9 @@ class LoopbackServer:
 # --- actions ------------------------------------------------------------------------------
 
 
-def reply(status: int = 200, body: bytes = b"", headers: dict[str, str] | None = None) -> Action:
-    return lambda handler: handler.reply(status, headers, body)
+def reply(status: int = 200, body: bytes = b"", headers: dict[str, str] | None = None,
+          reason: str | None = None) -> Action:
+    return lambda handler: handler.reply(status, headers, body, reason=reason)
 
 
 def redirect(status: int, location: str) -> Action:
@@ -163,6 +165,38 @@ def stall_mid_body(body: bytes, seconds: float) -> Action:
         handler.reply(200, body=body[: len(body) // 2], length=len(body))
         handler.wfile.flush()
         handler.wait(seconds)
+
+    return act
+
+
+def trickle(body: bytes, every: float, headers: dict[str, str] | None = None, at_once: int = 0) -> Action:
+    """Headers for the whole ``body``, its first ``at_once`` bytes, then one byte every ``every`` seconds."""
+
+    def act(handler: Handler) -> None:
+        handler.reply(200, headers, body[:at_once], length=len(body))
+        handler.wfile.flush()
+        for byte in body[at_once:]:
+            handler.wait(every)
+            if handler.server.loopback.closing.is_set():
+                return
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+
+    return act
+
+
+def trickle_headers(every: float, count: int = 200) -> Action:
+    """A status line, then one header's value one byte every ``every`` seconds, ``count`` bytes long."""
+
+    def act(handler: Handler) -> None:
+        handler.wfile.write(b"HTTP/1.0 200 OK\r\nX-Slow: ")
+        for _ in range(count):
+            handler.wait(every)
+            if handler.server.loopback.closing.is_set():
+                return
+            handler.wfile.write(b"a")
+            handler.wfile.flush()
+        handler.close_connection = True
 
     return act
 
