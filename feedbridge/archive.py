@@ -24,10 +24,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from feedbridge.config import DEFAULT_MAX_ENTRIES, DEFAULT_WINDOW_DAYS, FeedConfig
+from feedbridge.config import ARCHIVE_DIR, DEFAULT_MAX_ENTRIES, DEFAULT_WINDOW_DAYS, FeedConfig
 from feedbridge.model import Paper, SourceFeed, TranslatedPaper
-
-ARCHIVE_DIR = "archive"  # under the output folder and the base URL
 
 
 def archive_path(name: str) -> str:

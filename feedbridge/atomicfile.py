@@ -34,24 +34,42 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def real_folder(out_dir: Path) -> Path:
+    """The output folder's real path, with every symlink, '.' and '..' resolved: what sits
+    beside it (the build lock, the staging folder, the swap's folders) is then the same for
+    every spelling of one folder (a symlink to it, ``--out .``, ``sub/..``) and never inside
+    it, and the swap replaces the folder, never a symlink to it."""
+    real = Path(os.path.realpath(out_dir))
+    if real.parent == real:
+        raise OutputError(f"{out_dir}: the output folder cannot be a file system's root: its build lock sits beside it")
+    return real
+
+
+def lock_path(out_dir: Path) -> Path:
+    """Where the build lock of ``out_dir`` lives: beside its real folder, outside it (inside,
+    it would be published, and the swap would carry it away)."""
+    real = real_folder(out_dir)
+    return real.parent / f".{real.name}.feedbridge-lock"
+
+
 @contextmanager
 def output_lock(out_dir: Path) -> Iterator[None]:
     """Hold the output folder for one build: a second build on it fails at once instead of
-    interleaving its writes. The lock file sits beside the folder (not inside, so it is
-    never published), and the kernel drops the lock when the process ends, even killed."""
+    interleaving its writes. The lock file sits beside the folder (``lock_path``), and the
+    kernel drops the lock when the process ends, even killed."""
     out_dir = Path(out_dir)
-    lock_path = out_dir.parent / f".{out_dir.name}.feedbridge-lock"
+    lock = lock_path(out_dir)
     try:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(lock_path, "a+b")
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock, "a+b")
     except OSError as err:
-        raise OutputError(f"{lock_path}: cannot create the build lock: {err.strerror or err}")
+        raise OutputError(f"{lock}: cannot create the build lock: {err.strerror or err}")
     with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise OutputError(
-                f"{out_dir}: another feedbridge build is writing this folder (lock {lock_path}); "
+                f"{out_dir}: another feedbridge build is writing this folder (lock {lock}); "
                 "run again when it has finished"
             ) from None
         yield

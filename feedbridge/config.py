@@ -6,8 +6,11 @@ so a user can fix the file without reading code.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import reprlib
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +35,8 @@ DEFAULT_MIN_INTERVAL = 3.0  # arXiv's terms: at least this many seconds between 
 DEFAULT_TIMEOUT = 30.0  # seconds, for the connect and for each read
 DEFAULT_RETRIES = 3  # extra attempts after the first, for 5xx/429, connection errors and timeouts
 DEFAULT_BACKOFF = 5.0  # the first wait between attempts; doubles each retry
+DEFAULT_REQUEST_DEADLINE = 120.0  # seconds for one request, its redirects and its whole body
+DEFAULT_RUN_DEADLINE = 1800.0  # seconds a run may spend fetching in all, waits and retries included
 DEFAULT_WINDOW_DAYS = 7  # announcement days each feed keeps
 DEFAULT_MAX_ENTRIES = 2000  # entries each feed keeps at most
 
@@ -42,6 +47,30 @@ CATEGORY_RE = re.compile(rf"{_ONE_CATEGORY}(?:\+{_ONE_CATEGORY})*")
 # A feed name becomes a file name in the output folder: no separators, no leading dot.
 FEED_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,99}")
 LANG_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z]{2,4})?")
+# YAML aliases may stand for at most this many values in all: a list of categories shared
+# by a few topics is dozens; an alias bomb ("billion laughs") is billions from 500 bytes.
+MAX_ALIAS_VALUES = 10_000
+
+# --- the output folder's names ---------------------------------------------------------
+# The site's own entries at the top of the output folder, and the files a feed adds. They
+# are defined here, in the first stage, so that a feed name whose files would overwrite the
+# site's is refused on load. render/site.py, render/opml.py, render/atom.py, report.py and
+# archive.py should take their names from here; until they do, tests/test_config.py holds
+# theirs equal to these.
+INDEX = "index.html"  # the list of feeds (render/site.py)
+STYLESHEET = "style.css"  # every page's stylesheet (render/site.py)
+OPML = "feeds.opml"  # every feed, for a reader to subscribe at once (render/opml.py)
+STATUS_FILE = "status.json"  # each feed's state after the run (report.py)
+ARCHIVE_DIR = "archive"  # each feed's history, archive/<name>.json (archive.py)
+SITE_FILES = (INDEX, STYLESHEET, OPML, STATUS_FILE, ARCHIVE_DIR)
+_SITE = "the site"  # who claims SITE_FILES, in _Validator.feed_name
+
+
+def feed_paths(name: str) -> tuple[str, ...]:
+    """The files the feed called ``name`` publishes, relative to the site root: its Atom
+    document (render/atom.py), its page (render/site.py) and its history (archive.py)."""
+    return (f"{name}.xml", f"{name}.html", f"{ARCHIVE_DIR}/{name}.json")
+
 
 # --- announce-type policies and topic filters --------------------------------------
 
@@ -114,6 +143,8 @@ class Config:
     window_days: int = DEFAULT_WINDOW_DAYS
     backoff: float = DEFAULT_BACKOFF
     max_bytes: int = DEFAULT_MAX_BYTES
+    request_deadline: float = DEFAULT_REQUEST_DEADLINE
+    run_deadline: float = DEFAULT_RUN_DEADLINE
     max_entries: int = DEFAULT_MAX_ENTRIES
     enrich: bool = True  # ask the arXiv API for comments, journal refs, DOIs, affiliations
     api_url: str = DEFAULT_API_URL  # the arXiv API's query endpoint
@@ -142,6 +173,8 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "retries": DEFAULT_RETRIES,
         "backoff": DEFAULT_BACKOFF,
         "max_bytes": DEFAULT_MAX_BYTES,
+        "request_deadline": DEFAULT_REQUEST_DEADLINE,
+        "run_deadline": DEFAULT_RUN_DEADLINE,
         "enrich": True,
         "api_url": DEFAULT_API_URL,
     },
@@ -178,7 +211,7 @@ def parse_config(text: str, path: Path) -> Config:
     import yaml  # only the config stage needs it
 
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_strict_loader())
     except yaml.YAMLError as err:
         where = getattr(err, "problem_mark", None)
         line = f" line {where.line + 1}" if where is not None else ""
@@ -189,6 +222,91 @@ def parse_config(text: str, path: Path) -> Config:
         # nesting deeper than the parser's recursion.
         raise ConfigError(f"{path}: invalid YAML value: {_describe(str(err) or type(err).__name__)}")
     return _Validator(path).config(raw)
+
+
+@functools.cache
+def _strict_loader() -> type:
+    """yaml's SafeLoader, refusing what it accepts silently: a key given twice in one
+    mapping (it keeps the last), and aliases that stand for more than MAX_ALIAS_VALUES
+    values, or for a value that holds them. Built on first use: only this stage needs yaml."""
+    import yaml
+    from yaml.composer import ComposerError
+
+    class StrictLoader(yaml.SafeLoader):
+        def __init__(self, stream: str):
+            super().__init__(stream)
+            self.indices: list[Any] = []  # how compose_node reached the node being composed
+            self.aliases: list[tuple[yaml.Node, Any]] = []  # each alias's value and where it stands
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                mark = self.peek_event().start_mark
+                node = super().compose_node(parent, index)
+                self.aliases.append((node, mark))
+                return node
+            self.indices.append(index)
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self.indices.pop()
+
+        def compose_mapping_node(self, anchor: Any) -> Any:
+            node = super().compose_mapping_node(anchor)
+            first: dict[tuple[str, str], Any] = {}
+            for key, _ in node.value:
+                if not isinstance(key, yaml.ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+                    continue
+                seen = first.setdefault((key.tag, key.value), key)
+                if seen is not key:
+                    where = _key_path(_yaml_path(self.indices), key.value)
+                    raise ComposerError(None, None, f"duplicate key {where} (first on line"
+                                        f" {seen.start_mark.line + 1}); give each key once", key.start_mark)
+            return node
+
+        def compose_document(self) -> Any:
+            node = super().compose_document()
+            sizes: dict[int, int] = {}
+            _expanded_size(node, sizes, set(), ComposerError)
+            total = 0
+            for value, mark in self.aliases:
+                total += sizes[id(value)]
+                if total > MAX_ALIAS_VALUES:
+                    raise ComposerError(None, None, f"aliases stand for more than {MAX_ALIAS_VALUES} values"
+                                        " (write the values out, or share fewer)", mark)
+            return node
+
+    return StrictLoader
+
+
+def _yaml_path(indices: list[Any]) -> str:
+    """The key path of a node from the indices that led to it: a key's node, or a
+    position in a list."""
+    path = ""
+    for index in indices:
+        if isinstance(index, int):
+            path += f"[{index}]"
+        elif index is not None:  # a mapping's key: a scalar's text, or a list or mapping used as a key
+            path = _key_path(path, index.value if isinstance(index.value, str) else "?")
+    return path
+
+
+def _expanded_size(node: Any, sizes: dict[int, int], open_nodes: set[int], error: type) -> int:
+    """How many values ``node`` stands for with every alias in it expanded, each node's
+    count kept in ``sizes``; an alias inside the value it names is an error."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    if id(node) in open_nodes:
+        raise error(None, None, "an alias inside the value it names (a recursive alias)", node.start_mark)
+    open_nodes.add(id(node))
+    if isinstance(node.value, list):
+        children = [child for item in node.value for child in (item if isinstance(item, tuple) else (item,))]
+    else:
+        children = []
+    size = 1 + sum(_expanded_size(child, sizes, open_nodes, error) for child in children)
+    open_nodes.discard(id(node))
+    sizes[id(node)] = size
+    return size
 
 
 class _Validator:
@@ -264,16 +382,15 @@ class _Validator:
         base_url = self.http_url(site["base_url"], "site.base_url")
         if not base_url.endswith("/"):
             base_url += "/"
-        feed_url = self.http_url(arxiv["feed_url"], "arxiv.feed_url")
-        if "{category}" not in feed_url:
-            raise self.fail("arxiv.feed_url", "a URL template containing {category}", feed_url)
+        feed_url = self.feed_url(arxiv["feed_url"], "arxiv.feed_url")
         source = self.string(translation["from"], "translation.from", LANG_RE, "a language code like 'en'")
         target = self.string(translation["to"], "translation.to", LANG_RE, "a language code like 'ja'")
         device = self.string(translation["device"], "translation.device")
         if device not in ("auto", "cpu", "cuda"):
             raise self.fail("translation.device", "one of auto, cpu, cuda", device)
         model = self.string(translation["model"], "translation.model", what=_MODEL_NAME)
-        feeds = self.feeds(raw.get("feeds"), source, target, model)
+        taken = {path.lower(): (_SITE, path) for path in SITE_FILES}
+        feeds = self.feeds(raw.get("feeds"), source, target, model, taken)
 
         return Config(
             path=self.path,
@@ -287,6 +404,8 @@ class _Validator:
             retries=self.number(arxiv["retries"], "arxiv.retries", int, 0),
             backoff=self.number(arxiv["backoff"], "arxiv.backoff", float, 0),
             max_bytes=self.number(arxiv["max_bytes"], "arxiv.max_bytes", int, 1024),
+            request_deadline=self.number(arxiv["request_deadline"], "arxiv.request_deadline", float, 0.1),
+            run_deadline=self.number(arxiv["run_deadline"], "arxiv.run_deadline", float, 0.1),
             beam_size=self.number(translation["beam_size"], "translation.beam_size", int, 1),
             glossary=self.glossary(translation["glossary"]),
             workers=self.number(translation["workers"], "translation.workers", int, 0),
@@ -294,12 +413,30 @@ class _Validator:
             batch_tokens=self.number(translation["batch_tokens"], "translation.batch_tokens", int, 256),
             max_untranslated=self.share(translation["max_untranslated"], "translation.max_untranslated"),
             device=device,
-            feeds=feeds + self.topics(raw.get("topics", []), source, target, model, {f.name for f in feeds}),
+            feeds=feeds + self.topics(raw.get("topics", []), source, target, model, taken),
             window_days=self.number(window["days"], "window.days", int, 1),
             max_entries=self.number(window["max_entries"], "window.max_entries", int, 1),
             enrich=self.boolean(arxiv["enrich"], "arxiv.enrich"),
             api_url=self.http_url(arxiv["api_url"], "arxiv.api_url"),
         )
+
+    def feed_url(self, value: Any, key: str) -> str:
+        """A URL template whose one placeholder is {category}: str.format would fail on
+        any other at the first fetch."""
+        value = self.http_url(value, key)
+        try:
+            fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(value)
+                      if name is not None]
+        except ValueError as err:  # a lone "{" or "}"
+            raise self.fail(key, f"a URL template whose only placeholder is {{category}} ({err};"
+                            " write a literal brace twice)", value)
+        for name, spec, conversion in fields:
+            if (name, spec, conversion) != ("category", "", None):
+                shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+                raise self.fail(key, f"a URL template whose only placeholder is {{category}}, not {_describe(shown)}")
+        if not fields:
+            raise self.fail(key, "a URL template containing {category}", value)
+        return value
 
     def glossary(self, value: Any) -> tuple[str, ...]:
         if not isinstance(value, list):
@@ -317,11 +454,37 @@ class _Validator:
         folder = self.folder(value, "cache_dir")
         return Path(os.environ[CACHE_DIR_ENV]) if os.environ.get(CACHE_DIR_ENV) else folder
 
-    def feeds(self, value: Any, source: str, target: str, model: str) -> tuple[FeedConfig, ...]:
+    def feed_name(self, value: Any, key: str, taken: dict[str, tuple[str, str]]) -> str:
+        """A feed's name, whose files (``feed_paths``) are neither the site's own nor another
+        feed's, compared regardless of case: on a case-insensitive file system (macOS's and
+        Windows' by default) 'Index.html' is 'index.html'. ``taken`` maps each lower-cased
+        path already claimed to who claims it ("the site", or a feed's key) and the name
+        that claims it (a feed's, or the path); it grows."""
+        name = self.string(
+            value, key, FEED_NAME_RE, "a file-name-safe feed name (letters, digits, '.', '_', '+', '-'; no '/')",
+        )
+        paths = feed_paths(name)
+        for path in paths:
+            if path.lower() not in taken:
+                continue
+            owner, claimed = taken[path.lower()]
+            if owner == _SITE:
+                case = "" if path == claimed else f" ({path} on a case-insensitive file system)"
+                raise self.fail(key, f"a name whose files are not the site's own ('{name}' would write over"
+                                     f" the site's {claimed}{case})")
+            if claimed != name:
+                raise self.fail(key, f"a name not used by another feed ('{name}' differs from {owner}'s"
+                                     f" '{claimed}' only in case: one file on a case-insensitive file system)")
+            raise self.fail(key, f"a name not used by another feed ('{name}' is {owner}'s)")
+        taken.update((path.lower(), (key.rpartition(".")[0], name)) for path in paths)
+        return name
+
+    def feeds(self, value: Any, source: str, target: str, model: str,
+              taken: dict[str, tuple[str, str]]) -> tuple[FeedConfig, ...]:
+        """Category feeds; ``taken`` holds the paths claimed so far (``feed_name``), and grows."""
         if not isinstance(value, list) or not value:
             raise self.fail("feeds", "a non-empty list of feeds (each with a 'category')", value)
         feeds: list[FeedConfig] = []
-        names: set[str] = set()
         for index, item in enumerate(value):
             key = f"feeds[{index}]"
             if isinstance(item, str):
@@ -333,14 +496,7 @@ class _Validator:
             )
             feed_source = self.string(item.get("from", source), f"{key}.from", LANG_RE, "a language code like 'en'")
             feed_target = self.string(item.get("to", target), f"{key}.to", LANG_RE, "a language code like 'ja'")
-            default_name = f"{category}.{feed_target}"
-            name = self.string(
-                item.get("name", default_name), f"{key}.name", FEED_NAME_RE,
-                "a file-name-safe feed name (letters, digits, '.', '_', '+', '-'; no '/')",
-            )
-            if name in names:
-                raise self.fail(f"{key}.name", f"a name not used by another feed ('{name}' is)")
-            names.add(name)
+            name = self.feed_name(item.get("name", f"{category}.{feed_target}"), f"{key}.name", taken)
             feed_model = self.string(item.get("model", model), f"{key}.model", what=_MODEL_NAME)
             feeds.append(FeedConfig(name, category, feed_source, feed_target, self.announce(item, key), model=feed_model, key=key))
         return tuple(feeds)
@@ -354,23 +510,19 @@ class _Validator:
             values[name.replace("-", "_")] = value
         return AnnouncePolicy(**values)
 
-    def topics(self, value: Any, source: str, target: str, model: str, names: set[str]) -> tuple[FeedConfig, ...]:
-        """Topic feeds; ``names`` holds the feed names taken so far, and grows."""
+    def topics(self, value: Any, source: str, target: str, model: str,
+               taken: dict[str, tuple[str, str]]) -> tuple[FeedConfig, ...]:
+        """Topic feeds; ``taken`` holds the paths claimed so far (``feed_name``), and grows."""
         if not isinstance(value, list):
             raise self.fail("topics", "a list of topic feeds (each with a 'name' and 'categories')", value)
         return tuple(
-            self.topic(item, f"topics[{index}]", source, target, model, names) for index, item in enumerate(value)
+            self.topic(item, f"topics[{index}]", source, target, model, taken) for index, item in enumerate(value)
         )
 
-    def topic(self, item: Any, key: str, source: str, target: str, model: str, names: set[str]) -> FeedConfig:
+    def topic(self, item: Any, key: str, source: str, target: str, model: str,
+              taken: dict[str, tuple[str, str]]) -> FeedConfig:
         item = self.mapping(item, key, _TOPIC_KEYS)
-        name = self.string(
-            item.get("name"), f"{key}.name", FEED_NAME_RE,
-            "a file-name-safe feed name (letters, digits, '.', '_', '+', '-'; no '/')",
-        )
-        if name in names:
-            raise self.fail(f"{key}.name", f"a name not used by another feed ('{name}' is)")
-        names.add(name)
+        name = self.feed_name(item.get("name"), f"{key}.name", taken)
         categories = item.get("categories")
         if not isinstance(categories, list) or not categories:
             raise self.fail(f"{key}.categories", "a non-empty list of arXiv categories", categories)
@@ -421,6 +573,15 @@ def _key_path(parent: str, name: Any) -> str:
     return f"{parent}.{shown}" if parent else shown
 
 
-def _describe(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+# Reads only the first items of a list or mapping and the first levels of nesting: a value's
+# description costs the same whatever the value's size.
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxlevel = 3
+_SHORT_REPR.maxlist = _SHORT_REPR.maxtuple = _SHORT_REPR.maxset = _SHORT_REPR.maxdict = 4
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = _SHORT_REPR.maxlong = 160
+
+
+def _describe(value: Any, limit: int = 60) -> str:
+    """A value as a message shows it: its repr, cut to ``limit`` characters."""
+    text = _SHORT_REPR.repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."

@@ -25,12 +25,11 @@ from enum import Enum
 from pathlib import Path
 from typing import Protocol
 
-from feedbridge.archive import ARCHIVE_DIR, FeedArchive, archive_path
+from feedbridge.archive import FeedArchive, archive_path
 from feedbridge.archive_file import load
-from feedbridge.config import Config
+from feedbridge.config import ARCHIVE_DIR, STATUS_FILE, Config
 from feedbridge.errors import FeedbridgeError, NotFoundError, OutputError
 from feedbridge.fetch import Fetcher, fetcher_for
-from feedbridge.report import STATUS_FILE
 
 SITE_MAX_BYTES = 256 * 2**20  # a feed's archive holds its whole window; arXiv's 8 MiB cap is too small
 

@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 from feedbridge.archive import FeedArchive, archive_path
 from feedbridge.archive_file import dump
-from feedbridge.atomicfile import output_lock, write_atomic
+from feedbridge.atomicfile import output_lock, real_folder, write_atomic
 from feedbridge.config import Config
 from feedbridge.errors import FeedbridgeError, NotFoundError, OutputError
 from feedbridge.previous import Found, PreviousSite, read_history, site_at
@@ -185,6 +185,7 @@ def verify_output(site: Path, config: Config, previous: str | None, base_url: st
                   log: Callable[[str], None]) -> list[Problem]:
     """``feedbridge verify``: finish an interrupted swap, then check the site against the
     config and, given a folder or URL, against the site published before it."""
+    site = real_folder(site)
     with output_lock(site):
         for line in recover(site):
             log(line)

@@ -35,14 +35,12 @@ from lxml import etree
 
 from feedbridge.archive import FeedArchive, archive_path
 from feedbridge.archive_file import load
-from feedbridge.config import Config
+from feedbridge.config import INDEX, OPML, STATUS_FILE, Config
 from feedbridge.errors import FeedbridgeError
 from feedbridge.model import FeedStatus
 from feedbridge.render import FEED_WRITERS, SITE_WRITERS
 from feedbridge.render.atom import atom_path, entry_id, feed_id, read_back
-from feedbridge.render.opml import OPML
-from feedbridge.render.site import INDEX, page_path
-from feedbridge.report import STATUS_FILE
+from feedbridge.render.site import page_path
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 # A feed never published that this run did not build (its first fetch failed, or --only

@@ -6,7 +6,7 @@ from unittest.mock import patch
 
 import pytest
 
-from feedbridge.config import load_config, parse_config
+from feedbridge.config import key_error, load_config, parse_config
 from feedbridge.translate import packages
 from feedbridge.translate.backend import check_models
 from feedbridge.errors import ConfigError
@@ -205,3 +205,158 @@ def test_translation_engine_settings():
     assert (config.glossary, config.workers, config.threads, config.batch_tokens) == (("GPT-4", "LoRA"), 2, 1, 4096)
     assert "translation.glossary[1]" in error_of(MINIMAL + "translation: {glossary: [ok, '']}\n")
     assert "translation.batch_tokens" in error_of(MINIMAL + "translation: {batch_tokens: 10}\n")
+
+
+# --- names that would overwrite the site's own files, or another feed's ----------------------
+
+@pytest.mark.parametrize("feeds, key, shown", [
+    ("feeds: [{category: cs.AI, name: index}]", "feeds[0].name", "index.html"),
+    ("feeds: [cs.AI]\ntopics: [{name: index, categories: [cs.CL]}]", "topics[0].name", "index.html"),
+    # one file on a case-insensitive file system (macOS's and Windows' by default)
+    ("feeds: [{category: cs.AI, name: Index}]", "feeds[0].name", "Index.html"),
+    ("feeds: [cs.AI]\ntopics: [{name: INDEX, categories: [cs.CL]}]", "topics[0].name", "INDEX.html"),
+])
+def test_a_feed_name_that_would_overwrite_the_sites_own_file_is_refused(feeds, key, shown):
+    message = error_of(MINIMAL.replace("feeds: [cs.AI]", feeds))
+    assert f"{key}: expected a name whose files are not the site's own" in message
+    assert "the site's index.html" in message and shown in message
+
+
+@pytest.mark.parametrize("feeds, key, other", [
+    ("feeds: [cs.AI, {category: cs.CL, name: cs.ai.ja}]", "feeds[1].name", "feeds[0]"),
+    ("feeds: [cs.AI]\ntopics: [{name: CS.AI.JA, categories: [cs.CL]}]", "topics[0].name", "feeds[0]"),
+    ("feeds: [cs.AI]\ntopics: [{name: llm, categories: [cs.CL]}, {name: LLM, categories: [cs.LG]}]",
+     "topics[1].name", "topics[0]"),
+])
+def test_feed_names_that_differ_only_in_case_are_refused(feeds, key, other):
+    message = error_of(MINIMAL.replace("feeds: [cs.AI]", feeds))
+    assert f"{key}: expected a name not used by another feed" in message
+    assert f"{other}'s" in message and "only in case" in message
+
+
+def test_names_near_the_sites_files_are_free():
+    """Only a name whose own files are the site's is refused: 'style' writes style.xml and
+    style.html, not style.css; 'archive' writes archive.xml, not into the archive folder."""
+    feeds = "feeds: [{category: cs.AI, name: style}, {category: cs.CL, name: archive}, {category: cs.LG, name: feeds}]"
+    config = parse(MINIMAL.replace("feeds: [cs.AI]", feeds + "\ntopics: [{name: status, categories: [cs.AI]}]"))
+    assert [f.name for f in config.feeds] == ["style", "archive", "feeds", "status"]
+
+
+def test_the_reserved_names_are_the_files_a_site_holds():
+    """config.py names what a site holds (SITE_FILES, feed_paths) so that it can refuse a
+    clash on load; the writers, the archive and status.json must write exactly those (the
+    site's own names are config's constants; a feed's files are each writer's own)."""
+    from feedbridge import config
+    from feedbridge.render import FEED_WRITERS, SITE_WRITERS
+    from feedbridge.verify import feed_files
+
+    names = ["cs.AI.ja", "llm"]
+    written = {path for writer in SITE_WRITERS for path in writer.files(names)} | {config.STATUS_FILE}
+    written |= {path for name in names for path in feed_files(name)}
+    expected = {path for name in names for path in config.feed_paths(name)}
+    expected |= set(config.SITE_FILES) - {config.ARCHIVE_DIR}
+    assert written == expected
+    assert {path for writer in FEED_WRITERS for path in writer.files("x")} <= set(config.feed_paths("x"))
+
+
+# --- YAML that loads silently wrong, or not at all -------------------------------------------
+
+def test_a_key_given_twice_is_refused_with_both_lines():
+    """YAML keeps the last of two keys: the first feeds list would vanish without a word."""
+    message = error_of(MINIMAL + "feeds: [cs.CL]\n")
+    assert message == ("/srv/conf/feeds.yaml: line 5: invalid YAML: duplicate key feeds (first on line 4);"
+                       " give each key once")
+
+
+def test_a_nested_key_given_twice_names_its_key_path():
+    text = MINIMAL.replace("feeds: [cs.AI]", "feeds:\n  - category: cs.AI\n    to: ja\n    to: de\n")
+    message = error_of(text)
+    assert "line 7" in message and "duplicate key feeds[0].to (first on line 6)" in message
+
+
+def test_a_merge_key_may_override_what_it_merges():
+    text = MINIMAL.replace("feeds: [cs.AI]", "feeds:\n  - &base {category: cs.AI, to: ja}\n"
+                                             "  - {<<: *base, to: de}\n")
+    assert [(f.category, f.target_lang) for f in parse(text, {("en", "de")}).feeds] == [("cs.AI", "ja"), ("cs.AI", "de")]
+
+
+def _alias_bomb() -> str:
+    """Nine lists of nine aliases to the list before: 372 bytes standing for 9**9 values."""
+    lists, before = ["&a [" + ",".join(["lol"] * 9) + "]"], "a"
+    for name in "bcdefghi":
+        lists.append(f"&{name} [" + ",".join([f"*{before}"] * 9) + "]")
+        before = name
+    return MINIMAL.replace("feeds: [cs.AI]", "feeds:\n  - [" + ", ".join(lists) + "]\n")
+
+
+def test_an_alias_bomb_is_refused_at_once(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "feeds.yaml"
+    path.write_text(_alias_bomb(), encoding="utf-8")
+    assert len(path.read_bytes()) < 525
+    # In a child first: the old loader never returned, and a hung test would not say why.
+    script = "import sys; from feedbridge.config import load_config\ntry: load_config(sys.argv[1])\n" \
+             "except Exception as err: print(type(err).__name__, err)"
+    try:
+        child = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=20)
+    except subprocess.TimeoutExpired:
+        pytest.fail("loading an alias bomb did not finish")
+    assert child.stdout.startswith("ConfigError"), child.stdout + child.stderr
+    started = time.monotonic()
+    message = error_of(_alias_bomb())
+    assert time.monotonic() - started < 1
+    assert message == ("/srv/conf/feeds.yaml: line 5: invalid YAML: aliases stand for more than 10000 values"
+                       " (write the values out, or share fewer)")
+
+
+def test_aliases_may_share_a_list_between_topics():
+    text = MINIMAL + ("topics:\n  - {name: agents, categories: &ml [cs.AI, cs.CL, cs.LG], include: [agent]}\n"
+                      "  - {name: robots, categories: *ml, include: [robot]}\n")
+    config = parse(text)
+    assert [f.sources for f in config.feeds[1:]] == [("cs.AI", "cs.CL", "cs.LG")] * 2
+
+
+def test_a_recursive_alias_is_refused():
+    message = error_of(MINIMAL.replace("feeds: [cs.AI]", "feeds: &x [cs.AI, *x]"))
+    assert message == "/srv/conf/feeds.yaml: line 4: invalid YAML: an alias inside the value it names (a recursive alias)"
+
+
+class _NeverShown:
+    def __repr__(self):
+        raise AssertionError("a value's description read past its first items")
+
+
+@pytest.mark.parametrize("value", [
+    ["cs.AI"] * 5 + [_NeverShown()],  # a long list: only its first items are read
+    [[[[[_NeverShown()]]]]],  # deep nesting: only the first levels
+    {f"k{i}": i for i in range(5)} | {"z": _NeverShown()},
+])
+def test_a_value_in_a_message_is_described_from_its_first_items_only(value):
+    message = str(key_error(Path("/srv/conf/feeds.yaml"), "feeds[0]", "a mapping", value))
+    assert "\n" not in message and len(message.partition(", got ")[2]) <= 80
+
+
+# --- the feed URL template ----------------------------------------------------------------
+
+@pytest.mark.parametrize("template, shown", [
+    ("https://rss.arxiv.org/rss/{category}?day={day}", "'{day}'"),
+    ("https://rss.arxiv.org/rss/{category}/{}", "'{}'"),
+    ("https://rss.arxiv.org/rss/{0}", "'{0}'"),
+    ("https://rss.arxiv.org/rss/{category.upper}", "'{category.upper}'"),
+    ("https://rss.arxiv.org/rss/{category!r}", "'{category!r}'"),
+    ("https://rss.arxiv.org/rss/{category:>40}", "'{category:>40}'"),
+    ("https://rss.arxiv.org/rss/{category}{", "Single '{'"),
+    ("https://rss.arxiv.org/rss/{category}}", "Single '}'"),
+])
+def test_a_feed_url_placeholder_other_than_category_is_refused_on_load(template, shown):
+    message = error_of(MINIMAL.replace('arxiv: {', f'arxiv: {{feed_url: "{template}", '))
+    assert "arxiv.feed_url: expected a URL template whose only placeholder is {category}" in message
+    assert shown in message
+
+
+def test_a_feed_url_with_doubled_braces_is_a_literal_brace():
+    config = parse(MINIMAL.replace('arxiv: {', 'arxiv: {feed_url: "https://x.org/{category}?q={{all}}", '))
+    assert config.feed_url_for(config.feeds[0]) == "https://x.org/cs.AI?q={all}"

@@ -7,9 +7,8 @@ from urllib.parse import quote
 
 from lxml import etree
 
+from feedbridge.config import OPML
 from feedbridge.render.view import SiteView
-
-OPML = "feeds.opml"
 
 
 class OpmlWriter:
