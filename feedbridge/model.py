@@ -58,6 +58,9 @@ class SourceFeed:
     papers: tuple[Paper, ...]
     # One line each, starting with the source: what was repaired or skipped to read the feed.
     warnings: tuple[str, ...] = ()
+    # What no item had that every arXiv item carries ("authors", "arxiv-fields"): the
+    # source's format may have changed; the papers are read as they are, and a warning says so.
+    degraded: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

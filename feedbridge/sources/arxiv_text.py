@@ -26,15 +26,16 @@ def joined(text: str) -> str:
     return _XML_WHITESPACE.sub(" ", text).strip(" ")
 
 
-def quoted(text: str) -> str:
-    """A one-line, bounded quotation of text found in the document, for error messages.
+def quoted(text: str, limit: int = _QUOTE_LIMIT) -> str:
+    """A one-line quotation of text found in the document, for error messages: at most
+    ``limit`` characters of it, then "…".
 
     Control and format characters (a bidi override, a line separator) are written as
     escapes, so that a quoted title can neither reorder nor break the message around it.
     """
     line = joined(text)
-    if len(line) > _QUOTE_LIMIT:
-        line = line[:_QUOTE_LIMIT] + "…"
+    if len(line) > limit:
+        line = line[:limit] + "…"
     return '"' + "".join(_visible(character) for character in line) + '"'
 
 

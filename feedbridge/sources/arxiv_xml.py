@@ -22,10 +22,16 @@ What a hostile or broken feed gets, so that one bad paper never costs the day:
   with one warning naming the first place;
 - control characters XML allows (DEL and the C1 range U+0080..U+009F) carry no text
   in arXiv metadata, and a terminal may obey them: they are dropped from every field;
-- an item without an arXiv id, an item repeating an id already read (the first is
-  kept), and an item whose fields are larger than any real paper's (the ``MAX_*``
-  limits below) are skipped, each with a warning, and the rest of the feed is read;
-  a paper is skipped rather than cut, so that nothing published is a mangled text.
+- an item without an arXiv id (or with one arXiv cannot have issued: month 13, version
+  0), without a title (nothing but whitespace), repeating an id already read (the first
+  is kept), or with fields larger than any real paper's (the ``MAX_*`` limits below) is
+  skipped, each with a warning, and the rest of the feed is read; a paper is skipped
+  rather than cut, so that nothing published is a mangled text;
+- dates come from one source, the announcement (see `settle_dates`): an item dated
+  another day, far in the future or unreadably is given the announcement's date, with
+  one warning line; a feed with no usable date at all is refused;
+- a feed whose items all lack what every arXiv item carries (authors, arXiv's own
+  fields) is read, with one warning that its format may have changed (see `check_format`).
 
 Every other character is kept as arXiv wrote it, markup and bidi controls included:
 the renderers keep text as text and isolate it.
@@ -34,9 +40,12 @@ the renderers keep text as text and isolate it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, timezone
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -83,6 +92,17 @@ MAX_ITEM_ELEMENTS = MAX_AUTHORS + MAX_CATEGORIES + 100  # children of one item, 
 _FIELD_LIMITS = {"title": MAX_TITLE_CHARS, "description": MAX_ABSTRACT_CHARS, "summary": MAX_ABSTRACT_CHARS}
 # Warnings listed one by one for a feed; the rest are counted in one more line.
 MAX_ITEM_WARNINGS = 10
+# Items named in one warning about dates; the rest are counted.
+MAX_DATE_EXAMPLES = 3
+# Characters of an item's own text (a title, a date) quoted in a warning.
+QUOTE_CHARS = 60
+
+# How far ahead of the caller's clock an announcement may be dated. arXiv announces at
+# 20:00 New York time and dates the batch the next midnight, four hours ahead; a day
+# more covers a clock that is off. Anything later is no announcement's date.
+FUTURE_TOLERANCE = timedelta(days=1)
+# arXiv opened in August 1991: an earlier date is no announcement's date either.
+EARLIEST_DATE = datetime(1991, 8, 1, tzinfo=timezone.utc)
 
 # Characters XML 1.0 cannot hold, and character references to them ("&#x1;", "&#xD800;").
 _NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -110,8 +130,20 @@ class Skipped(Exception):
     """Why one item is left out; the rest of the feed is read, and a warning says why."""
 
 
-class NoId(Skipped):
+class Malformed(Skipped):
+    """The item lacks what every arXiv item has; when every item does, the feed is unusable."""
+
+
+class NoId(Malformed):
     """The item has no arXiv id to find it by."""
+
+
+class NoDate(Malformed):
+    """Neither the item nor its feed has a date (only for readers that date items themselves)."""
+
+
+class NoTitle(Malformed):
+    """The item's title is empty or only whitespace."""
 
 
 def read_feed(data: bytes, source: str, readers: Mapping[str, Reader]) -> SourceFeed:
@@ -129,7 +161,7 @@ def read_feed(data: bytes, source: str, readers: Mapping[str, Reader]) -> Source
     except Unusable as problem:
         raise FeedError(f"{source}: {problem}") from None
     warnings = tuple(f"{source}: {warning}" for warning in (*repairs, *feed.warnings))
-    return SourceFeed(feed.title, feed.announced, feed.papers, warnings)
+    return SourceFeed(feed.title, feed.announced, feed.papers, warnings, degraded=feed.degraded)
 
 
 # --- the document -------------------------------------------------------------
@@ -331,13 +363,34 @@ def read_announcement(description: str) -> Announcement:
 
 def id_and_version(identifier: str, announcement: Announcement, title: str) -> tuple[str, int]:
     """The versioned id from a guid or Atom id, else from the announce prefix; an item
-    with neither is skipped (NoId)."""
+    with neither, or with only ids arXiv cannot have issued, is skipped (NoId)."""
     match = _ID_AT_END.search(identifier.strip())
-    if match:
-        return match["id"], int(match["version"])
+    found = [(match["id"], int(match["version"]))] if match else []
     if announcement.arxiv_id is not None and announcement.version is not None:
-        return announcement.arxiv_id, announcement.version
-    raise NoId(f"it has no arXiv id (title {quoted(title)})")
+        found.append((announcement.arxiv_id, announcement.version))
+    for arxiv_id, version in found:
+        if is_arxiv_id(arxiv_id, version):
+            return arxiv_id, version
+    if found:
+        arxiv_id, version = found[0]
+        raise NoId(f"its id {arxiv_id}v{version} is not an arXiv id (title {quoted(title, QUOTE_CHARS)})")
+    raise NoId(f"it has no arXiv id (title {quoted(title, QUOTE_CHARS)})")
+
+
+_YEAR_MONTH = re.compile(r"(?:^|/)(?P<year>[0-9]{2})(?P<month>[0-9]{2})(?:\.(?P<number>[0-9]+))?")
+
+
+def is_arxiv_id(arxiv_id: str, version: int) -> bool:
+    """Whether an id of ARXIV_ID's shape is one arXiv can have issued: a month 01 to 12,
+    the new scheme from 0704 on with four digits until 1412 and five from 1501, and a
+    version from 1."""
+    parts = _YEAR_MONTH.search(arxiv_id)
+    if parts is None or version < 1 or not 1 <= int(parts["month"]) <= 12:
+        return False
+    if parts["number"] is None:  # "hep-th/9901001": the old scheme
+        return True
+    year_month = parts["year"] + parts["month"]
+    return "0704" <= year_month and len(parts["number"]) == (4 if year_month <= "1412" else 5)
 
 
 def announce_type(item: etree._Element, announcement: Announcement) -> str:
@@ -375,6 +428,12 @@ def _limit(field: str, size: int, limit: int, unit: str) -> None:
         raise Skipped(f"its {field} has {size:,} {unit}, more than the limit of {limit:,}")
 
 
+def has_text(text: str) -> bool:
+    """Whether a field holds a letter, digit, mark of punctuation or symbol, not only spaces
+    and invisible characters (NBSP, zero-width spaces, bidi controls)."""
+    return any(unicodedata.category(character)[0] in "LNPS" for character in text)
+
+
 class _Warnings:
     """A feed's skipped items: one line each up to MAX_ITEM_WARNINGS, then only counted."""
 
@@ -393,24 +452,54 @@ class _Warnings:
         return (*self.lines, *more)
 
 
+@dataclass(frozen=True)
+class ItemDate:
+    """An item's own date as its feed wrote it: ``value`` None when it has none or it is
+    unreadable, and then ``written`` is the text (empty when there was none)."""
+
+    value: datetime | None
+    written: str = ""
+
+
+class Dated(NamedTuple):
+    """A reader's item whose Paper is dated provisionally (`settle_dates` gives the final
+    date), with the date the item itself wrote."""
+
+    paper: Paper
+    date: ItemDate
+
+
+@dataclass(frozen=True)
+class Items(SourceFeed):
+    """What `read_items` found, with each paper's item number and own date for `settle_dates`."""
+
+    numbers: tuple[int, ...] = ()
+    dates: tuple[ItemDate, ...] = ()
+
+
 def read_items(
     title: str, announced: datetime | None, items: Iterable[etree._Element],
-    read: Callable[[etree._Element], Paper],
-) -> SourceFeed:
-    """Read every item; skip, each with a warning, an item without an id, one larger than
-    any real paper, and one that repeats an id (the first of them is kept).
+    read: Callable[[etree._Element], Paper | Dated],
+) -> Items:
+    """Read every item; skip, each with a warning, an item without an id, a title or a
+    date, one larger than any real paper, and one that repeats an id (the first of them is
+    kept). ``read`` gives a Paper, whose date is taken as the item's own, or a `Dated`.
 
-    A document whose items all lack an arXiv id is not an arXiv feed: publishing it as an
-    empty day would hide the problem.
+    A document whose items all lack an arXiv id (or a title or a date) is not an arXiv feed:
+    publishing it as an empty day would hide the problem.
     """
-    papers: dict[str, tuple[int, Paper]] = {}
-    warnings, count, without_id = _Warnings(), 0, 0
+    papers: dict[str, tuple[int, Paper, ItemDate]] = {}
+    warnings, count, malformed, without_id = _Warnings(), 0, 0, 0
     for number, item in enumerate(items, start=1):
         count = number
         try:
             _check_limits(item)
-            paper = read(item)
+            got = read(item)
+            paper, own = got if isinstance(got, Dated) else (got, ItemDate(got.announced))
+            if not has_text(paper.title):
+                raise NoTitle(f"it has no title ({paper.arxiv_id}v{paper.version})")
         except Skipped as reason:
+            malformed += isinstance(reason, Malformed)
             without_id += isinstance(reason, NoId)
             warnings.add(f"item {number} skipped: {reason}")
             continue
@@ -418,19 +507,158 @@ def read_items(
             first = papers[paper.arxiv_id][0]
             warnings.add(f"item {number} skipped: it repeats {paper.arxiv_id} of item {first}, which is kept")
             continue
-        papers[paper.arxiv_id] = (number, paper)
+        papers[paper.arxiv_id] = (number, paper, own)
     if count and without_id == count:
         raise Unusable(f"not an arXiv feed: none of its {count} items has an arXiv id")
-    return SourceFeed(
+    if count and malformed == count:
+        raise Unusable(f"not an arXiv feed: none of its {count} items has an arXiv id, a title and a date")
+    kept = list(papers.values())
+    return Items(
         title=joined(title), announced=announced,
-        papers=tuple(paper for _, paper in papers.values()), warnings=warnings.all(),
+        papers=tuple(paper for _, paper, _ in kept), warnings=warnings.all(),
+        numbers=tuple(number for number, _, _ in kept), dates=tuple(own for _, _, own in kept),
     )
 
 
 def date_of(arxiv_id: str, *candidates: datetime | None) -> datetime:
-    """The first readable date: the item's own, then the feed's. Every Paper needs an
-    announcement date, so an item that has none, in a feed that has none, is unusable."""
+    """The first readable date: the item's own, then the feed's. Every Paper needs a date,
+    so an item that has none, in a feed that has none, is skipped (NoDate)."""
     for candidate in candidates:
         if candidate is not None:
             return candidate
-    raise Unusable(f"item {arxiv_id} has no readable date, and neither has the feed")
+    raise NoDate(f"it has no readable date, and neither has the feed ({arxiv_id})")
+
+
+# --- dates: one source, checked ------------------------------------------------------
+
+
+def settle_dates(feed: SourceFeed, now: datetime, channel_written: str = "") -> SourceFeed:
+    """Give an announcement feed one date, checked, and every paper that date or its own.
+
+    arXiv dates every item of an announcement with the announcement's day (midnight in
+    New York), and the channel with the same. The rule:
+
+    - a date is usable when it lies between EARLIEST_DATE and ``now`` plus FUTURE_TOLERANCE;
+    - the announcement is the channel's date, unless a strict majority of the items that
+      carry a usable date agree on another day: then theirs (the channel's date is one
+      value, the items' are many independent ones); without a usable channel date, the
+      items' most common day;
+    - an item dated another day than the announcement, out of range or unreadably is given
+      the announcement's date; an item that agrees keeps its own;
+    - each correction is one warning line; a feed with papers and no usable date at all
+      is refused (Unusable), and an empty one keeps no unusable date.
+
+    ``channel_written`` is the channel's date as written, to say so when it is unreadable.
+    """
+    now = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+    latest = now + FUTURE_TOLERANCE
+
+    def usable(value: datetime | None) -> bool:
+        return value is not None and EARLIEST_DATE <= value <= latest
+
+    def unusable(value: datetime) -> str:
+        if value > latest:
+            return f"{_day(value)}, more than a day ahead of the clock ({now.date()})"
+        return f"{_day(value)}, before arXiv began"
+
+    own_dates = feed.dates if isinstance(feed, Items) else tuple(ItemDate(p.announced) for p in feed.papers)
+    numbers = feed.numbers if isinstance(feed, Items) else tuple(range(1, len(feed.papers) + 1))
+    channel = feed.announced
+    dated = [own.value for own in own_dates if usable(own.value)]
+    common, agreeing = _most_common_day(dated)
+    notes = []
+    if usable(channel) and (common is None or _same_day(channel, common) or 2 * agreeing <= len(dated)):
+        announced = channel
+    elif common is not None:
+        announced = common
+        if usable(channel):
+            notes.append(f"the channel's date {_day(channel)} disagrees with {agreeing} of its {len(dated)}"
+                         f" dated items, which say {_day(common)}: the items' date is used")
+        elif channel is not None:
+            notes.append(f"the channel's date {unusable(channel)}: the items' date {_day(common)} is used")
+        elif channel_written.strip():
+            notes.append(f"the channel's date {quoted(channel_written, QUOTE_CHARS)} is unreadable:"
+                         f" the items' date {_day(common)} is used")
+    elif feed.papers:
+        found = [value for value in (channel, *(own.value for own in own_dates)) if value is not None]
+        if found:
+            raise Unusable(f"refused: it has no usable date (the first it has is {unusable(found[0])})")
+        raise Unusable(f"none of its {len(feed.papers)} items has a readable date, and neither has the feed")
+    else:
+        announced = None
+        if channel is not None:
+            notes.append(f"the channel's date {unusable(channel)}: it is ignored")
+
+    papers, moved, unreadable = [], [], []
+    for number, paper, own in zip(numbers, feed.papers, own_dates):
+        if usable(own.value) and _same_day(announced, own.value):
+            papers.append(paper if paper.announced == own.value else replace(paper, announced=own.value))
+            continue
+        papers.append(replace(paper, announced=announced))
+        which = f"item {number} ({paper.arxiv_id}v{paper.version}"
+        if own.value is not None:
+            moved.append(f"{which}, dated {_day(own.value)})")
+        elif own.written.strip():
+            unreadable.append(f"{which}, {quoted(own.written, QUOTE_CHARS)})")
+    if moved:
+        notes.append(f"{_items(len(moved))} dated other than the announcement ({_day(announced)})"
+                     f" given its date: {_examples(moved)}")
+    if unreadable:
+        notes.append(f"{_items(len(unreadable))} with an unreadable date given the announcement's"
+                     f" ({_day(announced)}): {_examples(unreadable)}")
+    return SourceFeed(feed.title, announced, tuple(papers), (*feed.warnings, *notes), degraded=feed.degraded)
+
+
+def _most_common_day(dates: Sequence[datetime]) -> tuple[datetime | None, int]:
+    """The most common day among dates (each in its own offset, as arXiv writes New York's),
+    as that day's most common date, and how many dates fall on it; ties go to the first."""
+    days = Counter(value.date() for value in dates)
+    if not days:
+        return None, 0
+    day, count = days.most_common(1)[0]
+    return Counter(value for value in dates if value.date() == day).most_common(1)[0][0], count
+
+
+def _same_day(announced: datetime, value: datetime) -> bool:
+    """Whether ``announced`` falls on ``value``'s day, read in ``value``'s offset."""
+    return announced.astimezone(value.tzinfo).date() == value.date()
+
+
+def _day(value: datetime) -> date:
+    return value.date()
+
+
+def _items(count: int) -> str:
+    return f"{count} item" if count == 1 else f"{count} items"
+
+
+def _examples(examples: list[str]) -> str:
+    shown = ", ".join(examples[:MAX_DATE_EXAMPLES])
+    more = len(examples) - MAX_DATE_EXAMPLES
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+# --- a format that changed -----------------------------------------------------------
+
+
+ARXIV_FIELDS = "arXiv's fields (arxiv:announce_type, arxiv:DOI, arxiv:journal_reference)"
+
+
+def check_format(feed: SourceFeed, items: Sequence[etree._Element], *, authors: str,
+                 arxiv_fields: bool) -> SourceFeed:
+    """Warn, in one line, when no paper of the feed has what every arXiv item carries: the
+    authors (``authors`` names where they are read from), and, where the format has them
+    (``arxiv_fields``), the elements in arXiv's namespace. A namespace URI that drifts makes
+    them vanish without an error; the feed is read as it is, and `SourceFeed.degraded`
+    names what is missing."""
+    if not feed.papers:
+        return feed
+    missing = {}
+    if not any(paper.authors for paper in feed.papers):
+        missing["authors"] = f"authors ({authors})"
+    if arxiv_fields and not any(item.find(ARXIV + "*") is not None for item in items):
+        missing["arxiv-fields"] = ARXIV_FIELDS
+    if not missing:
+        return feed
+    line = f"no item has {' or '.join(missing.values())} — the feed's format may have changed"
+    return replace(feed, warnings=(*feed.warnings, line), degraded=tuple(missing))

@@ -10,12 +10,16 @@ from pathlib import Path
 
 from feedbridge.errors import FeedbridgeError
 from feedbridge.model import SourceFeed
-from feedbridge.sources.arxiv_rss import parse_feed
+from feedbridge.sources.arxiv_rss import Clock, parse_feed, utc_now
 
 
 class SavedFeeds:
-    def __init__(self, folder: Path):
+    """``clock``: what the feeds' dates are checked against (`arxiv_rss.parse_feed`); a
+    replay of days ahead of the real clock gives its own."""
+
+    def __init__(self, folder: Path, clock: Clock = utc_now):
         self.folder = folder
+        self.clock = clock
 
     def location(self, category: str) -> str:
         return str(self.folder / f"{category}.xml")
@@ -26,4 +30,4 @@ class SavedFeeds:
             data = Path(where).read_bytes()
         except OSError as err:
             raise FeedbridgeError(f"{where}: cannot read saved feed: {err.strerror or err}") from None
-        return parse_feed(data, where)
+        return parse_feed(data, where, now=self.clock())
