@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import textwrap
@@ -195,7 +196,9 @@ def _rename_vocabulary(folder: Path) -> None:
 
 BROKEN = {
     "truncated model.bin": (lambda f: _truncate(f, "model.bin"), "model.bin is truncated"),
-    "garbage model.bin": (lambda f: (f / "model.bin").write_bytes(b"not a model" * 100), "cannot load the model"),
+    "garbage model.bin": (lambda f: (f / "model.bin").write_bytes(b"not a model" * 100), "model.bin is truncated or not a CTranslate2 model"),
+    "model.bin of a newer CTranslate2": (lambda f: (f / "model.bin").write_bytes(struct.pack("<I", 7) + b"not a model" * 100),
+                                         "cannot load the model (Unsupported model binary version"),
     "no model.bin": (lambda f: (f / "model.bin").unlink(), "missing model.bin"),
     "no target.spm": (lambda f: (f / "target.spm").unlink(), "missing target.spm"),
     "no vocabulary": (lambda f: (f / "shared_vocabulary.json").unlink(), "missing shared_vocabulary.json"),

@@ -13,7 +13,7 @@ from pathlib import Path
 from feedbridge.config import DEFAULT_MODEL
 from feedbridge.errors import ModelError
 from feedbridge.translate import packages
-from feedbridge.translate.ct2 import CT2Backend
+from feedbridge.translate.ct2 import CT2Backend, load_bpe, load_sentencepiece
 from feedbridge.translate.packages import InstalledPackage
 
 # Target languages the Argos Translate index offers from English (argospm-index, 2026).
@@ -44,23 +44,20 @@ class ArgosBackend(CT2Backend):
 
 
 class _Tokenizer:
-    """SentencePiece or BPE, whichever the package ships, without argos's '_'-to-space bug."""
+    """SentencePiece or BPE, whichever the package ships, without argos's '_'-to-space bug.
+    Loaded now, so a damaged one is a ModelError naming the package, not a traceback."""
 
     def __init__(self, package: InstalledPackage):
         model = package.sentencepiece_model
         if model is not None:
-            import sentencepiece
-
-            self._sp = sentencepiece.SentencePieceProcessor(model_file=str(model))
+            self._sp = load_sentencepiece(model, str(package.path))
             self._bpe = None
         else:
-            from argostranslate.tokenizer import BPETokenizer
-
             bpe_model = package.path / "bpe.model"
             if not bpe_model.exists():
                 raise ModelError(f"{package.path}: no sentencepiece.model or bpe.model")
             self._sp = None
-            self._bpe = BPETokenizer(bpe_model, package.source_lang, package.target_lang)
+            self._bpe = load_bpe(bpe_model, package.source_lang, package.target_lang, str(package.path))
 
     def encode(self, text: str) -> list[str]:
         if self._sp is not None:
@@ -98,11 +95,13 @@ class ArgosModels:
         creates their folder, so a folder that does not exist holds none."""
         if not packages.packages_dir().is_dir():
             return None
-        package = packages.find_package(source, target)
+        package = packages.find_package(source, target, checked=False)
         return ArgosBackend(package, **settings) if package is not None else None
 
     def backend(self, source: str, target: str, *, offline: bool, log: Callable[[str], None], **settings) -> ArgosBackend:
-        """The pair's backend, installing its package from the index unless offline."""
+        """The pair's backend, installing its package from the index unless offline. The
+        package's files are checked now (a damaged one stops the run before any feed is
+        fetched); its tokenizer and model load when first used."""
         package = packages.find_package(source, target)
         if package is None and not offline:
             log(f"installing the {source}->{target} translation package from {packages.package_index_url()}")

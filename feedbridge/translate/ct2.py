@@ -3,12 +3,17 @@ result, the runaway guard, and the model loaded the same way whatever package ho
 
 An Argos package and a converted MarianMT folder are both CTranslate2 models with a
 SentencePiece (or BPE) tokenizer; what differs is how a backend finds and tokenizes
-them. Everything here is about the model alone.
+them. Everything here is about the model alone, and about opening it: the tokenizer and
+the model loaded, and their files checked, each failure one ModelError line.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import os
+import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +33,10 @@ CAP_FACTOR, CAP_EXTRA, CAP_LIMIT = 2, 10, 512
 LOOP_MIN_TOKENS, LOOP_MIN_REPEATS, LOOP_MAX_PERIOD = 12, 3, 6
 SHORT_RATIO, SHORT_MIN_SOURCE = 0.25, 12
 GUARD_REVISION = 1  # bump when the guard's rules change, so stored results are redone
+
+# model.bin starts with its binary version (6 in CTranslate2 4.x): far above that, the
+# file is not a model at all (importing ctranslate2.specs to ask would import PyTorch).
+PLAUSIBLE_BINARY_VERSION = 1000
 
 RETRY_REPETITION_PENALTY = 1.2
 RETRY_NO_REPEAT_NGRAM = 4
@@ -236,14 +245,25 @@ def available_cores() -> int:
     return os.cpu_count() or 1
 
 
+# ---------------------------------------------------------------- loading, and the checks before it
+#
+# A package is opened at three points: its tokenizer (load_sentencepiece, load_bpe), its
+# model's files read cheaply (check_model_files: nothing loaded into CTranslate2) and the
+# model loaded (load_model). Each turns whatever the library raises into one ModelError
+# line that starts with ``named`` (the package or model folder) and says which file is
+# wrong and why, so every caller, a build's lazy first load included, gets the same line.
 
 
 def load_model(model_dir: Path, device: str = "auto", workers: int | None = None, threads: int = 1):
     """A ``ctranslate2.Translator`` for the folder: int8 on CPU with one single-threaded
     worker per core (throughput over latency: on 2 cores this beats one worker using both
-    cores for every matrix product, docs/performance.md); one worker on a GPU."""
+    cores for every matrix product, docs/performance.md); one worker on a GPU.
+
+    The folder's files are checked first (``check_model_files``): CTranslate2 loads a
+    vocabulary of the wrong size without a word and fails only while translating."""
     import ctranslate2
 
+    check_model_files(model_dir, str(model_dir))
     if device == "auto":
         device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
     workers = workers or (available_cores() if device == "cpu" else 1)
@@ -253,4 +273,168 @@ def load_model(model_dir: Path, device: str = "auto", workers: int | None = None
             inter_threads=workers, intra_threads=threads,
         )
     except (RuntimeError, ValueError, OSError) as err:
-        raise ModelError(f"{model_dir}: cannot load the CTranslate2 model ({err})")
+        raise ModelError(f"{model_dir}: cannot load the CTranslate2 model ({first_line(err)})")
+
+
+def load_sentencepiece(path: Path, named: str):
+    """A ``SentencePieceProcessor`` for the file, or a ModelError naming ``named`` and the file."""
+    import sentencepiece
+
+    try:
+        return sentencepiece.SentencePieceProcessor(model_file=str(path))
+    except (RuntimeError, OSError, ValueError) as err:
+        if not path.exists():
+            reason = "missing"
+        elif not os.access(path, os.R_OK):
+            reason = "unreadable (permission denied)"
+        else:
+            reason = f"not a SentencePiece model ({first_line(err)})"
+        raise ModelError(f"{named}: {path.name} is {reason}")
+
+
+def load_bpe(path: Path, source: str, target: str, named: str):
+    """argos's BPE tokenizer for the file, loaded now (argos loads it at first use), or a
+    ModelError naming ``named`` and the file. argos's BPE reader writes what it finds
+    wrong to stderr and exits: both are kept and turned into the error's reason."""
+    from argostranslate.tokenizer import BPETokenizer
+
+    tokenizer = BPETokenizer(path, source, target)
+    said = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(said):
+            tokenizer.lazy_load()
+    except (OSError, ValueError, ImportError, SystemExit) as err:
+        reason = first_line(said.getvalue()) if said.getvalue().strip() else first_line(err)
+        raise ModelError(f"{named}: {path.name} is not a usable BPE model ({reason})")
+    return tokenizer
+
+
+def check_model_files(folder: Path, named: str, shown: str = "") -> tuple[tuple[str, list[str]], tuple[str, list[str]]]:
+    """Refuse, with one line starting with ``named``, a CTranslate2 model folder whose files
+    are missing, cut short or not what they should be: ``model.bin`` (its variables'
+    headers walked, payloads skipped), ``config.json``, the vocabularies, and the
+    vocabularies' sizes against the model's embeddings. Quick: nothing is loaded.
+    ``shown`` is put before each file's name (an Argos package's "model/"). Gives the
+    vocabularies, as ``vocabularies`` does."""
+    if not (folder / "model.bin").is_file():
+        raise ModelError(f"{named}: {shown}model.bin is missing")
+    config = folder / "config.json"
+    if config.exists():
+        try:
+            if not isinstance(json.loads(config.read_text(encoding="utf-8")), dict):
+                raise ValueError("not a JSON object")
+        except (OSError, ValueError) as err:
+            raise ModelError(f"{named}: {shown}config.json is unreadable ({first_line(err)})")
+    source, target = vocabularies(folder, named, shown)
+    sizes = embedding_sizes(folder / "model.bin", named, shown)
+    for side, (file, tokens) in (("source", source), ("target", target)):
+        if sizes.get(side) is not None and sizes[side] != len(tokens):
+            raise ModelError(
+                f"{named}: {shown}{file} has {len(tokens)} tokens, but model.bin's {side} embeddings have"
+                f" {sizes[side]}: the vocabulary is not this model's"
+            )
+    return source, target
+
+
+def vocabularies(folder: Path, named: str, shown: str = "") -> tuple[tuple[str, list[str]], tuple[str, list[str]]]:
+    """(file name, tokens) of the source and the target vocabulary, shared or not."""
+    def find(stem: str) -> Path | None:
+        return next((p for p in (folder / f"{stem}.json", folder / f"{stem}.txt") if p.is_file()), None)
+
+    shared = find("shared_vocabulary")
+    if shared is not None:
+        vocabulary = _read_vocabulary(shared, named, shown)
+        return vocabulary, vocabulary
+    source, target = find("source_vocabulary"), find("target_vocabulary")
+    if source is None or target is None:
+        raise ModelError(
+            f"{named}: missing {shown}shared_vocabulary.json (or source_vocabulary.json and target_vocabulary.json)"
+        )
+    return _read_vocabulary(source, named, shown), _read_vocabulary(target, named, shown)
+
+
+def _read_vocabulary(path: Path, named: str, shown: str) -> tuple[str, list[str]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+        tokens = json.loads(text) if path.suffix == ".json" else text.split("\n")
+        if path.suffix == ".txt" and tokens and tokens[-1] == "":
+            tokens.pop()
+        if not isinstance(tokens, list) or not tokens or not all(isinstance(t, str) for t in tokens):
+            raise ValueError("not a non-empty list of tokens")
+    except (OSError, ValueError) as err:
+        raise ModelError(f"{named}: {shown}{path.name} is unreadable ({first_line(err)})")
+    return path.name, tokens
+
+
+def embedding_sizes(model_bin: Path, named: str, shown: str = "") -> dict[str, int | None]:
+    """The source and target vocabulary sizes model.bin was built for, from its variables'
+    headers (payloads are skipped, not read). A file cut short, or one whose first word
+    is no binary version at all, is refused; a version this reader does not know (an
+    older one, or a newer CTranslate2's) gives no sizes, and the load decides."""
+    try:
+        with open(model_bin, "rb") as stream:
+            reader = _BinaryReader(stream)
+            version = reader.unpack("I")
+            if not 0 < version <= PLAUSIBLE_BINARY_VERSION:
+                raise ValueError(f"its binary version would be {version}")
+            if version not in (5, 6):
+                return {}
+            reader.string()  # the spec's name
+            reader.unpack("I")  # its revision
+            shapes = {}
+            for _ in range(reader.unpack("I")):
+                variable = reader.string()
+                shapes[variable] = [reader.unpack("I") for _ in range(reader.unpack("B"))]
+                reader.unpack("B")  # the type
+                reader.skip(reader.unpack("I"))
+            aliases = {}
+            for _ in range(reader.unpack("I")):
+                alias = reader.string()
+                aliases[alias] = reader.string()
+    except OSError as err:
+        raise ModelError(f"{named}: {shown}model.bin is unreadable ({err.strerror or first_line(err)})")
+    except (EOFError, ValueError, struct.error) as err:  # UnicodeDecodeError is a ValueError
+        raise ModelError(f"{named}: {shown}model.bin is truncated or not a CTranslate2 model ({first_line(err)})")
+
+    def rows(*variables: str) -> int | None:
+        for variable in variables:
+            shape = shapes.get(aliases.get(variable, variable))
+            if shape:
+                return shape[0]
+        return None
+
+    return {
+        "source": rows("encoder/embeddings_0/weight", "encoder/embeddings/weight"),
+        "target": rows("decoder/projection/weight", "decoder/embeddings/weight"),
+    }
+
+
+class _BinaryReader:
+    def __init__(self, stream):
+        self.stream = stream
+        self.size = os.fstat(stream.fileno()).st_size
+
+    def unpack(self, fmt: str) -> int:
+        size = struct.calcsize(fmt)
+        data = self.stream.read(size)
+        if len(data) != size:
+            raise EOFError("it ends mid-header")
+        return struct.unpack(f"<{fmt}", data)[0]
+
+    def string(self) -> str:
+        length = self.unpack("H")
+        data = self.stream.read(length)
+        if len(data) != length:
+            raise EOFError("it ends mid-name")
+        return data.rstrip(b"\0").decode("utf-8")
+
+    def skip(self, count: int) -> None:
+        if self.stream.tell() + count > self.size:
+            raise EOFError("it ends mid-variable")
+        self.stream.seek(count, os.SEEK_CUR)
+
+
+def first_line(err: object) -> str:
+    """An exception's (or a text's) first line: every ModelError is one line."""
+    lines = str(err).strip().splitlines()
+    return lines[0] if lines else type(err).__name__

@@ -19,7 +19,6 @@ import json
 import os
 import re
 import shutil
-import struct
 import tempfile
 import time
 from collections.abc import Callable, Collection, Sequence
@@ -28,7 +27,8 @@ from pathlib import Path
 
 from feedbridge.config import DEFAULT_MODEL, LANG_RE
 from feedbridge.errors import ConfigError, ModelError
-from feedbridge.translate.ct2 import CT2Backend, load_model
+from feedbridge.translate.ct2 import CT2Backend, check_model_files, load_model, load_sentencepiece
+from feedbridge.translate.ct2 import first_line as _first_line
 
 KIND_NAME = "marian"
 ENGINE = "CTranslate2 (MarianMT)"
@@ -106,24 +106,14 @@ class _Pieces:
     """``source.spm`` to encode, with ``</s>`` appended; ``target.spm`` to decode."""
 
     def __init__(self, folder: Path, named: Path | None = None):
-        self.source = _sentencepiece(folder / "source.spm", named or folder)
-        self.target = _sentencepiece(folder / "target.spm", named or folder)
+        self.source = load_sentencepiece(folder / "source.spm", str(named or folder))
+        self.target = load_sentencepiece(folder / "target.spm", str(named or folder))
 
     def encode(self, text: str) -> list[str]:
         return self.source.encode(text, out_type=str) + [EOS]
 
     def decode(self, tokens: Sequence[str]) -> str:
         return self.target.decode_pieces([t for t in tokens if t != EOS]).strip()
-
-
-def _sentencepiece(path: Path, named: Path):
-    import sentencepiece
-
-    try:
-        return sentencepiece.SentencePieceProcessor(model_file=str(path))
-    except (RuntimeError, OSError) as err:
-        reason = "missing" if not path.exists() else f"not a SentencePiece model ({_first_line(err)})"
-        raise ModelError(f"{named}: {path.name} is {reason}")
 
 
 # ---------------------------------------------------------------- registered models
@@ -161,6 +151,18 @@ class MarianModel:
         pair = f"{self.source_lang}->{self.target_lang}"
         return f"'{code}' (model '{self.name}' translates only {pair}; another pair needs another model)"
 
+    def check(self) -> None:
+        """Refuse, with one ModelError line naming the model's folder, a model whose files
+        were damaged or removed since it was added: a SentencePiece model that does not
+        load, model.bin, config.json or a vocabulary missing, cut short or replaced. Quick:
+        the model is not loaded into CTranslate2 (a build loads it when it translates,
+        and refuses the same damage there)."""
+        for required in REQUIRED_FILES:
+            if not (self.path / required).is_file():
+                raise ModelError(f"{self.path}: model '{self.name}' has no {required}: remove it and add it again")
+        _Pieces(self.path)
+        check_model_files(self.path, str(self.path))
+
     def installed(self, source: str, target: str, **settings) -> MarianBackend | None:
         """The backend, if the model serves the pair and is still in its folder; loads nothing."""
         if not self.serves(source, target) or not (self.path / RECORD_FILE).is_file():
@@ -168,7 +170,8 @@ class MarianModel:
         return MarianBackend(self, **settings)
 
     def backend(self, source: str, target: str, *, offline: bool, log: Callable[[str], None], **settings) -> MarianBackend:
-        """The backend; a registered model is never downloaded, so ``offline`` changes nothing."""
+        """The backend, its files checked (``check``); a registered model is never
+        downloaded, so ``offline`` changes nothing."""
         if not self.serves(source, target):
             raise ModelError(
                 f"model '{self.name}' translates only {self.source_lang}->{self.target_lang}, not {source}->{target}"
@@ -176,6 +179,7 @@ class MarianModel:
         backend = self.installed(source, target, **settings)
         if backend is None:
             raise ModelError(f"{self.path}: model '{self.name}' is gone: run 'feedbridge models add' again")
+        self.check()
         return backend
 
 
@@ -193,14 +197,16 @@ class MarianModels:
 def registered_models() -> list[MarianModel]:
     """Every registered model in the models folder, sorted by name; reading creates nothing."""
     root = models_dir()
+    if root.exists() and not root.is_dir():
+        raise ModelError(f"{root}: the models folder ({MODELS_DIR_ENV}) is a file, not a folder")
     if not root.is_dir():
         return []
-    found = []
-    for folder in sorted(root.iterdir()):
-        if folder.name.startswith(".") or not (folder / RECORD_FILE).is_file():
-            continue  # staging folders, and folders feedbridge did not add
-        found.append(_read_record(folder))
-    return found
+    try:
+        # not staging folders, nor folders feedbridge did not add
+        folders = [f for f in sorted(root.iterdir()) if not f.name.startswith(".") and (f / RECORD_FILE).is_file()]
+    except OSError as err:
+        raise ModelError(f"{root}: cannot read the models folder ({err.strerror or err})")
+    return [_read_record(folder) for folder in folders]
 
 
 def find_model(name: str) -> MarianModel | None:
@@ -350,121 +356,17 @@ def check_folder(folder: Path, *, named: Path | None = None) -> None:
                 f"{named}: missing {required} (a converted MarianMT folder holds"
                 f" {', '.join(REQUIRED_FILES)} and its vocabulary)"
             )
-    try:
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        if not isinstance(config, dict):
-            raise ValueError("not a JSON object")
-    except (OSError, ValueError) as err:
-        raise ModelError(f"{named}: config.json is unreadable ({_first_line(err)})")
-    source_vocabulary, target_vocabulary = _vocabularies(folder, named)
-    sizes = _embedding_sizes(folder / "model.bin", named)
-    for side, vocabulary in (("source", source_vocabulary), ("target", target_vocabulary)):
-        file, tokens = vocabulary
+    # config.json, the vocabularies and model.bin, and their sizes against each other
+    source_vocabulary, target_vocabulary = check_model_files(folder, str(named))
+    for file, tokens in (source_vocabulary, target_vocabulary):
         if EOS not in tokens:
             raise ModelError(f"{named}: {file} has no '{EOS}': not a MarianMT vocabulary")
-        if sizes.get(side) is not None and sizes[side] != len(tokens):
-            raise ModelError(
-                f"{named}: {file} has {len(tokens)} tokens, but model.bin's {side} embeddings have"
-                f" {sizes[side]}: the vocabulary is not this model's"
-            )
     pieces = _Pieces(folder, named)
     for spm_name, processor, (file, tokens) in (
         ("source.spm", pieces.source, source_vocabulary), ("target.spm", pieces.target, target_vocabulary),
     ):
         _check_pieces(named, spm_name, processor, file, set(tokens))
     _probe(folder, named, pieces)
-
-
-def _vocabularies(folder: Path, named: Path) -> tuple[tuple[str, list[str]], tuple[str, list[str]]]:
-    """(file name, tokens) of the source and the target vocabulary, shared or not."""
-    def find(stem: str) -> Path | None:
-        return next((p for p in (folder / f"{stem}.json", folder / f"{stem}.txt") if p.is_file()), None)
-
-    shared = find("shared_vocabulary")
-    if shared is not None:
-        vocabulary = _read_vocabulary(shared, named)
-        return vocabulary, vocabulary
-    source, target = find("source_vocabulary"), find("target_vocabulary")
-    if source is None or target is None:
-        raise ModelError(f"{named}: missing shared_vocabulary.json (or source_vocabulary.json and target_vocabulary.json)")
-    return _read_vocabulary(source, named), _read_vocabulary(target, named)
-
-
-def _read_vocabulary(path: Path, named: Path) -> tuple[str, list[str]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-        tokens = json.loads(text) if path.suffix == ".json" else text.split("\n")
-        if path.suffix == ".txt" and tokens and tokens[-1] == "":
-            tokens.pop()
-        if not isinstance(tokens, list) or not tokens or not all(isinstance(t, str) for t in tokens):
-            raise ValueError("not a non-empty list of tokens")
-    except (OSError, ValueError) as err:
-        raise ModelError(f"{named}: {path.name} is unreadable ({_first_line(err)})")
-    return path.name, tokens
-
-
-def _embedding_sizes(model_bin: Path, named: Path) -> dict[str, int | None]:
-    """The source and target vocabulary sizes model.bin was built for, from its variables'
-    headers (payloads are skipped, not read). CTranslate2 loads a vocabulary of another
-    size without a word and then fails, or worse, while translating: this is the check.
-    A binary version this reader does not know gives no sizes; the load still runs."""
-    try:
-        with open(model_bin, "rb") as stream:
-            reader = _BinaryReader(stream)
-            version = reader.unpack("I")
-            if version not in (5, 6):
-                return {}
-            reader.string()  # the spec's name
-            reader.unpack("I")  # its revision
-            shapes = {}
-            for _ in range(reader.unpack("I")):
-                variable = reader.string()
-                shapes[variable] = [reader.unpack("I") for _ in range(reader.unpack("B"))]
-                reader.unpack("B")  # the type
-                reader.skip(reader.unpack("I"))
-            aliases = {}
-            for _ in range(reader.unpack("I")):
-                alias = reader.string()
-                aliases[alias] = reader.string()
-    except (OSError, EOFError, struct.error, UnicodeDecodeError) as err:
-        raise ModelError(f"{named}: model.bin is truncated or not a CTranslate2 model ({_first_line(err)})")
-
-    def rows(*variables: str) -> int | None:
-        for variable in variables:
-            shape = shapes.get(aliases.get(variable, variable))
-            if shape:
-                return shape[0]
-        return None
-
-    return {
-        "source": rows("encoder/embeddings_0/weight", "encoder/embeddings/weight"),
-        "target": rows("decoder/projection/weight", "decoder/embeddings/weight"),
-    }
-
-
-class _BinaryReader:
-    def __init__(self, stream):
-        self.stream = stream
-        self.size = os.fstat(stream.fileno()).st_size
-
-    def unpack(self, fmt: str) -> int:
-        size = struct.calcsize(fmt)
-        data = self.stream.read(size)
-        if len(data) != size:
-            raise EOFError("it ends mid-header")
-        return struct.unpack(f"<{fmt}", data)[0]
-
-    def string(self) -> str:
-        length = self.unpack("H")
-        data = self.stream.read(length)
-        if len(data) != length:
-            raise EOFError("it ends mid-name")
-        return data.rstrip(b"\0").decode("utf-8")
-
-    def skip(self, count: int) -> None:
-        if self.stream.tell() + count > self.size:
-            raise EOFError("it ends mid-variable")
-        self.stream.seek(count, os.SEEK_CUR)
 
 
 def _check_pieces(named: Path, spm_name: str, processor, vocabulary_file: str, vocabulary: set[str]) -> None:
@@ -549,8 +451,3 @@ def _lines(path: Path, count: int) -> list[str]:
 def _short(text: str, limit: int = 120) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _first_line(err: object) -> str:
-    lines = str(err).strip().splitlines()
-    return lines[0] if lines else type(err).__name__

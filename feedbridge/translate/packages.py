@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from feedbridge.errors import ModelError
+from feedbridge.translate.ct2 import check_model_files, first_line, load_bpe, load_sentencepiece
 
 PACKAGES_DIR_ENV = "ARGOS_PACKAGES_DIR"
 PACKAGE_INDEX_ENV = "ARGOS_PACKAGE_INDEX"
@@ -66,16 +67,33 @@ def package_index_url() -> str:
 
 
 def _argos_settings():
-    from argostranslate import settings
-
+    """argos's settings module. Importing it creates its folders, the packages folder
+    among them: a ``ARGOS_PACKAGES_DIR`` that names a file, or a folder that cannot be
+    created, is a ModelError here, not a traceback from the import."""
+    if os.environ.get(PACKAGES_DIR_ENV):
+        _refuse_a_file(Path(os.environ[PACKAGES_DIR_ENV]))
+    try:
+        from argostranslate import settings
+    except OSError as err:
+        raise ModelError(f"{err.filename or 'Argos Translate'}: Argos Translate cannot create its folders there"
+                         f" ({err.strerror or err}); set {PACKAGES_DIR_ENV} to a folder you can write to")
     return settings
+
+
+def _refuse_a_file(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise ModelError(f"{folder}: the Argos packages folder ({PACKAGES_DIR_ENV}) is a file, not a folder")
 
 
 def _point_argos_at_our_folders():
     """Aim argos's module-level settings at the folders chosen now, not at import time."""
     settings = _argos_settings()
     folder = Path(os.environ[PACKAGES_DIR_ENV]) if os.environ.get(PACKAGES_DIR_ENV) else settings.package_data_dir
-    folder.mkdir(parents=True, exist_ok=True)
+    _refuse_a_file(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ModelError(f"{folder}: cannot create the Argos packages folder ({err.strerror or err})")
     settings.package_data_dir = folder
     settings.package_dirs = [folder]
     settings.remote_package_index = package_index_url() + "index.json"
@@ -85,18 +103,16 @@ def _point_argos_at_our_folders():
 
 
 def installed_packages() -> list[InstalledPackage]:
-    """Every translate package in the packages folder, sorted by language pair."""
-    package = _point_argos_at_our_folders()
-    found = []
-    for folder in sorted(packages_dir().iterdir()):
-        if not folder.is_dir() or folder.name.startswith("."):
-            continue
-        try:
-            pkg = package.Package(folder)
-        except (OSError, ValueError) as err:
-            raise ModelError(f"{folder}: not a readable Argos Translate package ({err})")
-        if pkg.type == "translate":
-            found.append(_from_argos(pkg))
+    """Every translate package in the packages folder, sorted by language pair; a folder
+    that is no readable package is a ModelError naming it (its files are not checked:
+    see ``check_package``)."""
+    _point_argos_at_our_folders()
+    root = packages_dir()
+    try:
+        folders = [f for f in sorted(root.iterdir()) if not f.name.startswith(".") and f.is_dir()]
+    except OSError as err:
+        raise ModelError(f"{root}: cannot read the Argos packages folder ({err.strerror or err})")
+    found = [package for package in map(_read_package, folders) if package is not None]
     return sorted(found, key=lambda p: (p.source_lang, p.target_lang, p.code))
 
 
@@ -104,11 +120,33 @@ def installed_pairs() -> frozenset[tuple[str, str]]:
     return frozenset((p.source_lang, p.target_lang) for p in installed_packages())
 
 
-def find_package(source: str, target: str) -> InstalledPackage | None:
-    return next(
+def find_package(source: str, target: str, *, checked: bool = True) -> InstalledPackage | None:
+    """The installed package for a pair, or None. ``checked``: its tokenizer and model
+    files are checked too (``check_package``), so a damaged one is a ModelError naming
+    it rather than a failure at its first translation."""
+    found = next(
         (p for p in installed_packages() if (p.source_lang, p.target_lang) == (source, target)),
         None,
     )
+    if found is not None and checked:
+        check_package(found)
+    return found
+
+
+def check_package(package: InstalledPackage) -> None:
+    """Refuse, with one ModelError line naming the package's folder, a package whose
+    tokenizer does not load or whose CTranslate2 model's files are missing, cut short,
+    replaced or not of one model (``ct2.check_model_files``). Quick: the model is not
+    loaded into CTranslate2 (a build loads it when it first translates, and turns a
+    failure there into the same kind of line)."""
+    named = str(package.path)
+    if package.sentencepiece_model is not None:
+        load_sentencepiece(package.sentencepiece_model, named)
+    elif (package.path / "bpe.model").is_file():
+        load_bpe(package.path / "bpe.model", package.source_lang, package.target_lang, named)
+    else:
+        raise ModelError(f"{named}: no sentencepiece.model or bpe.model")
+    check_model_files(package.model_dir, named, "model/")
 
 
 def require_package(source: str, target: str) -> InstalledPackage:
@@ -143,10 +181,12 @@ def install_from_file(archive: Path, expected_pair: tuple[str, str] | None = Non
     try:
         unpacked = _unpack_with_argos(package, archive, staging)
         _check_loads(package.Package(unpacked), archive)
-        target = _swap_in(unpacked, find_package(*pair), root, staging)
+        target = _swap_in(unpacked, find_package(*pair, checked=False), root, staging)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return _from_argos(package.Package(target))
+    installed = _read_package(target)
+    assert installed is not None  # _check_loads refused every other type of package
+    return installed
 
 
 def _remove_abandoned_staging(root: Path) -> None:
@@ -178,9 +218,10 @@ def _check_loads(pkg, archive: Path) -> None:
         raise ModelError(f"{archive}: not a translation package (type {pkg.type!r})")
     try:
         pkg.tokenizer.encode("test")
+        check_model_files(Path(pkg.package_path) / "model", "model")
         ctranslate2.Translator(str(Path(pkg.package_path) / "model"), device="cpu")
     except Exception as err:  # sentencepiece and ctranslate2 raise RuntimeError, OSError, ...
-        raise ModelError(f"{archive}: the package's model or tokenizer does not load ({err})")
+        raise ModelError(f"{archive}: the package's model or tokenizer does not load ({first_line(err)})")
 
 
 def _swap_in(unpacked: Path, replaced: InstalledPackage | None, root: Path, staging: Path) -> Path:
@@ -285,17 +326,57 @@ def _check_archive(archive: Path) -> dict:
     return metadata
 
 
-def _from_argos(pkg) -> InstalledPackage:
-    code = pkg.code or f"translate-{pkg.from_code}_{pkg.to_code}"
+# metadata.json's fields feedbridge reads: those a translate package must have, and those it may
+METADATA_REQUIRED = ("from_code", "to_code")
+METADATA_OPTIONAL = ("type", "code", "package_version", "to_name", "target_prefix")
+
+
+def _read_package(folder: Path) -> InstalledPackage | None:
+    """The package in a folder, from its metadata.json read strictly; None when it is
+    not a translation package. Anything else is a ModelError naming the folder."""
+    path = folder / "metadata.json"
+    problem = None
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problem = "it has no metadata.json"
+    except OSError as err:
+        problem = f"cannot read metadata.json: {err.strerror or err}"
+    except ValueError as err:  # a UnicodeDecodeError too
+        problem = f"metadata.json is not JSON: {first_line(err)}"
+    else:
+        problem = _metadata_problem(metadata)
+    if problem is not None:
+        raise ModelError(f"{folder}: not a readable Argos Translate package ({problem})")
+    if metadata.get("type", "translate") != "translate":
+        return None
     return InstalledPackage(
-        path=Path(pkg.package_path),
-        code=code,
-        version=pkg.package_version or "0",
-        source_lang=pkg.from_code,
-        target_lang=pkg.to_code,
-        target_name=pkg.to_name or pkg.to_code,
-        target_prefix=pkg.target_prefix or "",
+        path=folder,
+        code=metadata.get("code") or f"translate-{metadata['from_code']}_{metadata['to_code']}",
+        version=metadata.get("package_version") or "0",
+        source_lang=metadata["from_code"],
+        target_lang=metadata["to_code"],
+        target_name=metadata.get("to_name") or metadata["to_code"],
+        target_prefix=metadata.get("target_prefix") or "",
     )
+
+
+def _metadata_problem(metadata) -> str | None:
+    """What is wrong with a package's parsed metadata.json, in words; None if nothing."""
+    if not isinstance(metadata, dict):
+        return f"metadata.json is not a JSON object but {type(metadata).__name__}"
+    for key in METADATA_OPTIONAL:
+        if metadata.get(key) is not None and not isinstance(metadata[key], str):
+            return f"metadata.json: {key} is not a string but {metadata[key]!r:.40}"
+    if metadata.get("type", "translate") != "translate":
+        return None
+    for key in METADATA_REQUIRED:
+        value = metadata.get(key)
+        if value is None:
+            return f"metadata.json: {key} is missing"
+        if not isinstance(value, str) or not value.strip():
+            return f"metadata.json: {key} is not a language code but {value!r:.40}"
+    return None
 
 
 def _version_key(version: str) -> tuple:
