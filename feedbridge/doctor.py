@@ -21,8 +21,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from feedbridge import __version__
+from feedbridge.atomicfile import lock_path
 from feedbridge.config import DEFAULT_MODEL, Config, load_config
-from feedbridge.errors import ExitCode, FeedbridgeError, ModelError
+from feedbridge.errors import ExitCode, FeedbridgeError, ModelError, OutputError
 from feedbridge.fetch import Fetcher, FetchSettings, user_agent
 from feedbridge.sources.arxiv_api import parse_answer, query_url
 from feedbridge.sources.arxiv_rss import parse_feed
@@ -69,10 +70,12 @@ def run_checks(
     if config is not None:
         argos_pairs = dict.fromkeys((f.source_lang, f.target_lang) for f in config.feeds if f.model == DEFAULT_MODEL)
         package_checks = [check_package(source, target) for source, target in argos_pairs]
+        package_checks += [check_model(name) for name in dict.fromkeys(f.model for f in config.feeds)
+                           if name != DEFAULT_MODEL]
         checks += package_checks
         checks += [
             check_writable("cache folder", config.cache_dir, "cache_dir"),
-            check_writable("output folder", config.output_dir, "site.output_dir"),
+            check_output_folder(config.output_dir, "site.output_dir"),
             check_base_url(config.base_url),
             check_contact(config.contact),
         ]
@@ -165,26 +168,69 @@ def check_package(source: str, target: str) -> Check:
     return Check(name, True, f"{package.provenance} in {package.path}")
 
 
+def check_model(name: str) -> Check:
+    """A model added with `feedbridge models add`: present, and its files whole."""
+    from feedbridge.translate import marian
+
+    label = f"translation model {name}"
+    try:
+        model = marian.find_model(name)
+        if model is None:
+            return Check(label, False, f"not added in {marian.models_dir()}", f"feedbridge models add FOLDER --name {name}")
+        model.check()
+    except ModelError as error:
+        return Check(label, False, str(error), f"feedbridge models remove {name}, then add it again")
+    return Check(label, True, f"{model.provenance} in {model.path}")
+
+
 # --- folders ----------------------------------------------------------------------
 
 
 def check_writable(name: str, folder: Path, key: str) -> Check:
     """Create and remove a file where feedbridge will write; a missing folder is checked
     where it would be created, and is not created."""
+    existing, problem = _write_problem(folder)
+    fix = f"make {existing} writable, or set {key} to a folder you can write to"
+    if problem:
+        return Check(name, False, f"{folder}: {problem}", fix)
+    created = "" if existing == folder else f" (will be created in {existing})"
+    return Check(name, True, f"{folder} is writable{created}")
+
+
+def check_output_folder(folder: Path, key: str) -> Check:
+    """The output folder, and the folder where a build takes its lock: beside the folder's
+    real path (``atomicfile.lock_path``), so the folder being writable is not enough."""
+    check = check_writable("output folder", folder, key)
+    if not check.ok:
+        return check
+    try:
+        lock = lock_path(folder)
+    except OutputError as error:
+        return Check("output folder", False, str(error), f"set {key} to a folder inside another one")
+    existing, problem = _write_problem(lock.parent)
+    if problem:
+        return Check(
+            "output folder", False, f"{folder}: the build cannot create its lock {lock}: {problem}",
+            f"make {existing} writable, or set {key} to a folder whose parent you can write to",
+        )
+    return check
+
+
+def _write_problem(folder: Path) -> tuple[Path, str | None]:
+    """The folder a file would be created in (``folder``, or its nearest existing parent),
+    and why feedbridge cannot write there (None: it can)."""
     existing = folder
     while not existing.exists() and existing != existing.parent:
         existing = existing.parent
-    fix = f"make {existing} writable, or set {key} to a folder you can write to"
     if not existing.is_dir():
-        return Check(name, False, f"{folder}: {existing} is not a folder", fix)
+        return existing, f"{existing} is not a folder"
     try:
         handle, probe = tempfile.mkstemp(dir=existing, prefix=".feedbridge-doctor-")
         os.close(handle)
         os.unlink(probe)
     except OSError as error:
-        return Check(name, False, f"{folder}: cannot write in {existing} ({error.strerror or error})", fix)
-    created = "" if existing == folder else f" (will be created in {existing})"
-    return Check(name, True, f"{folder} is writable{created}")
+        return existing, f"cannot write in {existing} ({error.strerror or error})"
+    return existing, None
 
 
 # --- URLs in the config -------------------------------------------------------------

@@ -160,6 +160,32 @@ def test_package_installed_missing_and_broken(installed_model, monkeypatch, tmp_
     assert not broken.ok and "not a readable Argos Translate package" in broken.detail
 
 
+def test_an_added_model_present_missing_and_damaged(toy_model, tmp_path):
+    from feedbridge.translate.marian import find_model
+
+    ok = doctor.check_model(toy_model)
+    assert ok.ok and ok.detail.startswith(f"{toy_model} ")
+    missing = doctor.check_model("never-added")
+    assert not missing.ok and missing.fix == "feedbridge models add FOLDER --name never-added"
+    model = find_model(toy_model)
+    (model.path / "source.spm").write_bytes(b"not a sentencepiece model")
+    damaged = doctor.check_model(toy_model)
+    assert not damaged.ok and damaged.detail.startswith(f"{model.path}: source.spm is not a SentencePiece model")
+    assert damaged.fix == f"feedbridge models remove {toy_model}, then add it again"
+
+
+def test_doctor_shows_a_damaged_model_of_the_config_as_failed(toy_model, tmp_path):
+    from feedbridge.translate.marian import find_model
+
+    config = tmp_path / "feeds.yaml"
+    config.write_text("site: {base_url: 'https://x.org/'}\narxiv: {contact: me@x.org}\n"
+                      f"translation: {{model: {toy_model}}}\nfeeds: [cs.AI]\n")
+    (find_model(toy_model).path / "model.bin").write_bytes(b"\x00" * 10)
+    checks = {check.name: check for check in run_checks(config, offline=True)}
+    assert not checks[f"translation model {toy_model}"].ok
+    assert exit_code(checks.values()) == ExitCode.FAILED
+
+
 def test_folders_writable_to_be_created_and_not_writable(tmp_path):
     assert doctor.check_writable("output folder", tmp_path, "site.output_dir").ok
     later = doctor.check_writable("output folder", tmp_path / "a" / "b", "site.output_dir")
@@ -171,6 +197,64 @@ def test_folders_writable_to_be_created_and_not_writable(tmp_path):
     assert not blocked.ok and blocked.needed
     assert blocked.detail == f"{tmp_path / 'file' / 'cache'}: {tmp_path / 'file'} is not a folder"
     assert "set cache_dir to a folder you can write to" in blocked.fix
+
+
+def _unwritable(monkeypatch, folder: Path) -> None:
+    """Creating a file in ``folder`` fails as it does without permission (tests may run as
+    root, whom file modes do not stop)."""
+    import tempfile
+
+    mkstemp = tempfile.mkstemp
+
+    def refusing(*args, dir=None, **kwargs):
+        if dir is not None and Path(dir).resolve() == folder.resolve():
+            raise PermissionError(13, "Permission denied")
+        return mkstemp(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", refusing)
+
+
+def test_output_folder_fails_when_its_lock_cannot_be_created_beside_it(tmp_path, monkeypatch):
+    """The build takes its lock beside the output folder: a writable folder in a parent
+    the build cannot write is no place to build."""
+    (tmp_path / "public" / "out").mkdir(parents=True)
+    _unwritable(monkeypatch, tmp_path / "public")
+    assert doctor.check_writable("output folder", tmp_path / "public" / "out", "site.output_dir").ok
+    check = doctor.check_output_folder(tmp_path / "public" / "out", "site.output_dir")
+    lock = tmp_path.resolve() / "public" / ".out.feedbridge-lock"
+    assert not check.ok and check.needed
+    assert check.detail == (f"{tmp_path / 'public' / 'out'}: the build cannot create its lock {lock}:"
+                            f" cannot write in {tmp_path.resolve() / 'public'} (Permission denied)")
+    assert "\n" not in format_check(check)
+
+
+def test_output_folder_lock_is_checked_where_a_symlink_leads(tmp_path, monkeypatch):
+    """site.output_dir through a symlink: the lock goes beside the real folder, and that is
+    the folder checked, not the symlink's."""
+    (tmp_path / "elsewhere" / "site").mkdir(parents=True)
+    (tmp_path / "out").symlink_to(tmp_path / "elsewhere" / "site", target_is_directory=True)
+    _unwritable(monkeypatch, tmp_path / "elsewhere")
+    check = named(run_checks(write_config(tmp_path, DOWN), offline=True), "output folder")
+    assert not check.ok
+    assert f"{tmp_path.resolve() / 'elsewhere' / '.site.feedbridge-lock'}" in check.detail
+    assert check.fix == (f"make {tmp_path.resolve() / 'elsewhere'} writable, or set site.output_dir to a folder"
+                         " whose parent you can write to")
+
+
+def test_output_folder_checks_a_lock_in_a_folder_still_to_be_created(tmp_path, monkeypatch):
+    _unwritable(monkeypatch, tmp_path)
+    check = doctor.check_output_folder(tmp_path / "new" / "out", "site.output_dir")
+    assert not check.ok and f"cannot write in {tmp_path.resolve()}" in check.detail
+    monkeypatch.undo()
+    assert doctor.check_output_folder(tmp_path / "new" / "out", "site.output_dir").ok
+    assert not (tmp_path / "new").exists()
+
+
+def test_the_root_folder_is_no_output_folder(tmp_path):
+    config = write_config(tmp_path, DOWN)
+    config.write_text(config.read_text().replace("output_dir: out", "output_dir: /"))
+    check = named(run_checks(config, offline=True), "output folder")
+    assert not check.ok and "file system's root" in check.detail
 
 
 def test_cache_folder_from_the_environment_is_the_one_checked(tmp_path, monkeypatch):
