@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from feedbridge import __version__
-from feedbridge.errors import FeedbridgeError
+from feedbridge.errors import FeedbridgeError, printable
 
 CONFIG_ENV = "FEEDBRIDGE_CONFIG"
 
@@ -26,7 +26,7 @@ class _Group(click.Group):
         except FeedbridgeError as err:
             if ctx.obj and ctx.obj.get("debug"):
                 traceback.print_exc()
-            click.echo(f"{click.style('Error:', fg='red', bold=True)} {err}", err=True)
+            click.echo(f"{click.style('Error:', fg='red', bold=True)} {printable(str(err))}", err=True)
             ctx.exit(int(err.exit_code))
 
 
@@ -34,7 +34,8 @@ class _Output:
     """Where a command's lines go: -q keeps only errors, -v adds the details.
 
     Everything but a command's result goes to stderr; colour and the progress bar only
-    reach a terminal (click.echo drops styles when stderr is not one).
+    reach a terminal (click.echo drops styles when stderr is not one). Each line is made
+    printable: what a server or a feed said never drives the terminal.
     """
 
     def __init__(self, verbosity: int):
@@ -42,14 +43,14 @@ class _Output:
 
     def info(self, message: str) -> None:
         if self.verbosity >= 0:
-            click.echo(_styled(message), err=True)
+            click.echo(_styled(printable(message)), err=True)
 
     def detail(self, message: str) -> None:
         if self.verbosity >= 1:
-            click.echo(click.style(message, dim=True), err=True)
+            click.echo(click.style(printable(message), dim=True), err=True)
 
     def error(self, message: str) -> None:
-        click.echo(f"{click.style('Error:', fg='red', bold=True)} {message}", err=True)
+        click.echo(f"{click.style('Error:', fg='red', bold=True)} {printable(message)}", err=True)
 
     @property
     def tty(self) -> bool:
@@ -132,8 +133,9 @@ def _load(config_path: Path):
               help="Read saved feeds DIR/<category>.xml instead of fetching from arXiv"
               " (the arXiv API is not asked either: enrichment uses its cache).")
 @click.option("--offline", is_flag=True,
-              help="Never download a translation package (fail with a hint if one is missing),"
-              " and never ask the arXiv API (enrichment uses its cache).")
+              help="Make no network connection: the feeds are the copies the last online run kept"
+              " (or --from-dir's), enrichment uses its cache, the previous state is the output"
+              " folder, and a missing translation package fails with a hint.")
 @click.option("--only", multiple=True, metavar="FEED",
               help="Build only this feed (its name or category); repeat for several.")
 @click.option("--base-url", help="The site's public URL, overriding site.base_url (CI passes the Pages URL);"
@@ -164,8 +166,8 @@ def build(ctx: click.Context, config_path: Path, out_dir: Path | None, from_dir:
     progress = _ProgressBars() if out.tty and not as_json else None
     report = run_build(config, options, log=out.info, detail=out.detail, progress=progress)
     for outcome in report.outcomes:
-        if outcome.status in ("failed", "partial") or (strict and outcome.status == "stale"):
-            out.error(f"{outcome.feed.name}: {outcome.message}")
+        if outcome.troubled(strict):
+            out.error(f"{outcome.feed.name}: {outcome.problem()}")
     target = out_dir or config.output_dir
     if report.withheld:
         out.error(f"no new site was published: {report.withheld}; {target} is unchanged")
@@ -431,7 +433,10 @@ def cache_stats(config_path: Path) -> None:
     if not path.exists():
         click.echo(f"no translation memory yet at {path}")
         return
-    with TranslationMemory(path, read_only=True) as memory:
+    def unreadable(problem: str) -> None:
+        raise FeedbridgeError(problem)
+
+    with TranslationMemory(path, read_only=True, warn=unreadable) as memory:
         rows = memory.stats()
         click.echo(f"{path}: {memory.size_bytes / 2**20:.1f} MiB")
     for row in rows:

@@ -35,8 +35,8 @@ from feedbridge.archive import (
     Batch, FeedArchive, Window, batch_of, carry_over, judge, merge,
     published_translations, select_papers,
 )
-from feedbridge.atomicfile import output_lock, write_atomic
-from feedbridge.config import Config, FeedConfig
+from feedbridge.atomicfile import output_lock, real_folder, write_atomic
+from feedbridge.config import STATUS_FILE, Config, FeedConfig
 from feedbridge.errors import ConfigError, FeedbridgeError, ModelError, OutputError
 from feedbridge.fetch import fetcher_for
 from feedbridge.model import FeedStatus, Paper, SourceFeed, TranslatedPaper
@@ -47,7 +47,7 @@ from feedbridge.publish import CarryError, carry, discard, recover, stage, swap,
 from feedbridge.render import SITE_WRITERS
 from feedbridge.render.atom import atom_path
 from feedbridge.render.view import FeedView, SiteView
-from feedbridge.report import STATUS_FILE, BuildReport, FeedOutcome, status_document, status_line
+from feedbridge.report import BuildReport, FeedOutcome, status_document, status_line
 from feedbridge.sources import feed_source
 from feedbridge.sources.arxiv_api import BATCH_SIZE as API_BATCH_SIZE
 from feedbridge.sources.arxiv_api import enrich, unanswered
@@ -66,7 +66,7 @@ Progress = Callable[[str, int, int], None]  # (language pair, sentences done, se
 class BuildOptions:
     out_dir: Path | None = None  # overrides site.output_dir
     from_dir: Path | None = None  # read DIR/<category>.xml instead of the network
-    offline: bool = False  # never install a missing package from the index
+    offline: bool = False  # no network connection: the feeds from the fetch cache, no package installed
     only: tuple[str, ...] = ()  # feed names or categories to build; empty: all
     base_url: str | None = None  # overrides site.base_url
 
@@ -82,6 +82,7 @@ class FeedPlan:
     batches: dict[str, Batch] = field(default_factory=dict)  # the fresh sources' batches
     papers: list[Paper] = field(default_factory=list)  # to translate and merge
     channel_date: datetime | None = None  # an empty first feed's date
+    degraded: tuple[str, ...] = ()  # what every item of a source lacked (SourceFeed.degraded)
     carried: list[TranslatedPaper | None] = field(default_factory=list)  # per paper: its published translation
     stats: TranslationStats = field(default_factory=TranslationStats)  # this feed's share of its pair's pass
     seconds: float = 0.0  # spent translating
@@ -178,10 +179,12 @@ class _Run:
         self.dry_run = dry_run
         base_url = options.base_url or config.base_url
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
-        self.out_dir = options.out_dir or config.output_dir
+        self.out_dir = real_folder(options.out_dir or config.output_dir)
         # One fetcher for arXiv's feeds and its API: the pause between requests covers both.
         # A dry run writes nothing, so it keeps no conditional-GET state.
-        self.fetcher = fetcher_for(config, cache=not dry_run) if options.from_dir is None else None
+        # Offline, the feeds are the copies earlier runs kept: read, never written.
+        self.fetcher = (fetcher_for(config, cache=options.offline or not dry_run, offline=options.offline)
+                        if options.from_dir is None else None)
         self.source = feed_source(config.feed_url, self.fetcher, options.from_dir)
 
     @property
@@ -279,6 +282,7 @@ def plan_feed(feed: FeedConfig, history: History, fetched: dict[str, SourceFeed 
         if isinstance(got, FeedbridgeError):
             failures.append(str(got))
             continue
+        plan_.degraded = tuple(dict.fromkeys((*plan_.degraded, *got.degraded)))
         verdict = judge(history.archive.batches.get(category), got)
         if verdict.status == "fresh":
             plan_.batches[category] = batch_of(got)
@@ -363,7 +367,7 @@ def build(config: Config, options: BuildOptions, log: Log = lambda _: None, *, d
     ``progress`` each language pair's translation progress. One build at a time per
     output folder; what a killed one left is finished or undone first.
     """
-    out_dir = options.out_dir or config.output_dir
+    out_dir = real_folder(options.out_dir or config.output_dir)
     with output_lock(out_dir):
         for line in recover(out_dir):
             log(line)
@@ -522,7 +526,7 @@ def _publish(run_plan: RunPlan, feed_plan: FeedPlan, translated: list[Translated
     outcome = FeedOutcome(
         feed, feed_plan.status, run_plan.base_url + atom_path(feed.name), message=feed_plan.message,
         history=history.origin, sentences_translated=feed_plan.stats.by_model,
-        sentences_cached=feed_plan.stats.from_memory,
+        sentences_cached=feed_plan.stats.from_memory, degraded=feed_plan.degraded,
     )
     archive = history.archive
     try:
@@ -578,6 +582,7 @@ def _view(run_plan: RunPlan, feed: FeedConfig, outcome: FeedOutcome, archive: Fe
         base_url=run_plan.base_url,
         status=outcome.status,
         message=outcome.message,
+        degraded=outcome.degraded,
         entries=archive.entries,
         last_day=archive.days[-1] if archive.days else None,
         # Only a first feed on an empty day has no date of its own.

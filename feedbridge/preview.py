@@ -13,20 +13,24 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from feedbridge.config import DEFAULT_MODEL, Config
-from feedbridge.errors import FeedbridgeError
+from feedbridge.errors import ConfigError, FeedbridgeError
 from feedbridge.fetch import fetcher_for
 from feedbridge.model import Paper, PaperLinks, SentencePair, TranslatedPaper
 from feedbridge.sources import feed_source
+from feedbridge.sources.arxiv_xml import ARXIV_ID
 from feedbridge.translate.backend import MODEL_KINDS, Backend, backend_settings
 from feedbridge.translate.engine import translate_papers
 
-_ID = re.compile(r"(?:arXiv:)?(?P<id>.+?)(?:v\d+)?", re.IGNORECASE)
+_ID = re.compile(rf"(?:arXiv:)?(?P<id>{ARXIV_ID})(?:v\d+)?", re.IGNORECASE)
 
 
 def find_paper(arxiv_id: str, config: Config | None, from_dir: Path | None) -> Paper:
     """The paper as announced, from the saved feeds in ``from_dir`` (every *.xml) or
     from the configured feeds' arXiv sources; a FeedbridgeError says where it looked."""
-    wanted = _ID.fullmatch(arxiv_id.strip()).group("id")
+    match = _ID.fullmatch(arxiv_id.strip())
+    if match is None:
+        raise ConfigError(f"--arxiv: {arxiv_id.strip()[:40]!r} is not an arXiv id (e.g. 2401.01234 or hep-th/9901001)")
+    wanted = match.group("id")
     if from_dir is not None:
         source = feed_source("", None, from_dir)
         categories = [path.stem for path in sorted(Path(from_dir).glob("*.xml"))]

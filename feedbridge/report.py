@@ -21,7 +21,6 @@ from feedbridge.model import FeedStatus
 if TYPE_CHECKING:
     from feedbridge.pipeline import RunPlan
 
-STATUS_FILE = "status.json"
 SUMMARY_SCHEMA = 2  # the --json run summary's layout; bumped when a key changes meaning or goes
 # (2: a feed's "failed", papers with an untranslated sentence, became "untranslated", sentences)
 DRY_RUN_SCHEMA = 1  # likewise for build --dry-run --json
@@ -49,6 +48,18 @@ class FeedOutcome:
     sentences_translated: int = 0  # sentences the model translated for this feed
     sentences_cached: int = 0  # sentences found in the translation memory
     seconds: float = 0.0  # spent translating and writing this feed
+    degraded: tuple[str, ...] = ()  # what arXiv's feed lacked in every item: "authors", "arxiv-fields"
+
+    def troubled(self, strict: bool) -> bool:
+        """Whether the feed makes the run exit 4: it failed or was partly updated; with
+        --strict, also stale, or read from a feed that lost a field every item carries."""
+        bad = {FeedStatus.FAILED, FeedStatus.PARTIAL} | ({FeedStatus.STALE} if strict else set())
+        return self.status in bad or (strict and bool(self.degraded))
+
+    def problem(self) -> str:
+        """What is wrong with the feed, in one line: its message, and what arXiv's feed lacked."""
+        lacked = f"arXiv's feed had no {' and no '.join(self.degraded)} in any item" if self.degraded else ""
+        return "; ".join(part for part in (self.message, lacked) if part)
 
     @property
     def kept(self) -> int:
@@ -78,11 +89,10 @@ class BuildReport:
 
     def exit_code(self, strict: bool = False) -> ExitCode:
         """FAILED when no new site was published (nothing to deploy); PARTIAL when one was
-        but a feed failed, or only partly updated (or, with --strict, was stale)."""
+        but a feed failed, or only partly updated (or, with --strict, was stale or degraded)."""
         if not self.published:
             return ExitCode.FAILED
-        bad = {FeedStatus.FAILED, FeedStatus.PARTIAL} | ({FeedStatus.STALE} if strict else set())
-        return ExitCode.PARTIAL if any(o.status in bad for o in self.outcomes) else ExitCode.OK
+        return ExitCode.PARTIAL if any(o.troubled(strict) for o in self.outcomes) else ExitCode.OK
 
 
 # --- a finished run ------------------------------------------------------------------
@@ -133,6 +143,7 @@ def summary_json(report: BuildReport, strict: bool = False) -> dict:
                 "sentences": {"translated": o.sentences_translated, "cached": o.sentences_cached},
                 "seconds": round(o.seconds, 3),
                 "message": o.message,
+                "degraded": list(o.degraded),
             }
             for o in report.outcomes
         ],
@@ -153,6 +164,7 @@ def status_document(report: BuildReport) -> bytes:
             "updated": o.renewed,
             "untranslated": o.untranslated,
             "history": o.history,
+            "degraded": list(o.degraded),
         }
         for o in report.outcomes
     ]

@@ -122,7 +122,7 @@ def test_build_over_http_from_loopback(tmp_path, http_server, installed_model):
     for category, fixture in SOURCES.items():
         http_server.serve(f"/rss/{category}", fixture.read_bytes())
     config = write_config(tmp_path, feeds=SOURCES, feed_url=f"{http_server.url}/rss/{{category}}")
-    result = build("--config", config, "--offline")
+    result = build("--config", config)
     assert result.exit_code == 0, result.output
     assert http_server.paths == ["/rss/quant-ph", "/rss/physics", "/rss/hep-ex"]
     agent = http_server.header(0, "User-Agent")
@@ -134,11 +134,11 @@ def test_unknown_category_fails_alone_and_keeps_its_published_files(tmp_path, ht
     http_server.serve("/rss/quant-ph", QUANT_PH.read_bytes())
     http_server.serve("/rss/cs.XX", QUANT_PH.read_bytes())
     config = write_config(tmp_path, feeds=["quant-ph", "cs.XX"], feed_url=f"{http_server.url}/rss/{{category}}")
-    assert build("--config", config, "--offline").exit_code == 0
+    assert build("--config", config).exit_code == 0
     before = published(tmp_path / "out")
     http_server.serve("/rss/cs.XX", ERROR_CHANNEL, status=400)
 
-    result = build("--config", config, "--offline")
+    result = build("--config", config)
 
     assert result.exit_code == ExitCode.PARTIAL
     errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
@@ -153,9 +153,9 @@ def test_unknown_category_fails_alone_and_keeps_its_published_files(tmp_path, ht
 def test_unreachable_server_fails_the_run_and_touches_nothing(tmp_path, http_server, installed_model):
     http_server.serve("/rss/quant-ph", QUANT_PH.read_bytes())
     config = write_config(tmp_path, feeds=["quant-ph"], feed_url=f"{http_server.url}/rss/{{category}}")
-    assert build("--config", config, "--offline").exit_code == 0
+    assert build("--config", config).exit_code == 0
     before = published(tmp_path / "out")
-    result = build("--config", write_config(tmp_path, feeds=["quant-ph"]), "--offline")
+    result = build("--config", write_config(tmp_path, feeds=["quant-ph"]))
     assert result.exit_code == ExitCode.FAILED
     assert "127.0.0.1:9" in result.output
     assert "no new site was published: every feed failed" in result.output
@@ -301,13 +301,10 @@ def test_an_api_failure_is_a_warning_and_the_feed_still_goes_out(tmp_path, http_
     assert status["feeds"][0]["status"] == "updated"
 
 
-@pytest.mark.parametrize("flag", ["--offline", "--from-dir"])
-def test_offline_or_saved_feeds_never_ask_the_api(tmp_path, http_server, saved_feeds, installed_model, flag):
-    http_server.serve("/rss/quant-ph", QUANT_PH.read_bytes())
-    config = write_config(tmp_path, feeds=["quant-ph"], feed_url=f"{http_server.url}/rss/{{category}}",
-                          api_url=http_server.url + "/api/query")
-    args = ["--offline"] if flag == "--offline" else ["--from-dir", saved_feeds]
-    result = build("--config", config, *args)
+def test_saved_feeds_never_ask_the_api(tmp_path, http_server, saved_feeds, installed_model):
+    """(Offline, nothing is asked at all: tests/test_offline.py.)"""
+    config = write_config(tmp_path, feeds=["quant-ph"], api_url=http_server.url + "/api/query")
+    result = build("--config", config, "--from-dir", saved_feeds)
     assert result.exit_code == 0, result.output
     assert not any(path.startswith("/api/") for path in http_server.paths)
     assert "the API was not asked (--offline or --from-dir)" in result.output
@@ -322,7 +319,8 @@ def test_enrich_false_skips_the_api_step(tmp_path, saved_feeds, installed_model)
 
 # --- the run summary ----------------------------------------------------------------
 
-FEED_KEYS = {"name", "status", "new", "updated", "kept", "untranslated", "entries", "sentences", "seconds", "message"}
+FEED_KEYS = {"name", "status", "new", "updated", "kept", "untranslated", "entries", "sentences", "seconds", "message",
+             "degraded"}
 
 
 def test_json_summary_has_a_stable_schema(tmp_path, saved_feeds, installed_model):

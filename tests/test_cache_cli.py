@@ -32,3 +32,20 @@ def test_stats_and_prune(tmp_path, monkeypatch):
     assert "removed 3 sentences" in pruned.output  # unused today, and no package installed
     with TranslationMemory(path) as memory:
         assert memory.stats() == []
+
+
+def test_stats_on_a_file_that_is_not_a_memory_fails_in_one_line(tmp_path):
+    config = tmp_path / "feeds.yaml"
+    config.write_text(CONFIG)
+    path = tmp_path / "cache" / FILE_NAME
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"this is not SQLite\n" * 10)
+
+    stats = run("cache", "stats", "--config", str(config))
+
+    assert stats.exit_code == 1
+    assert stats.output.strip().splitlines() == [
+        f"Error: {path}: unreadable translation memory (file is not a database); "
+        "a build moves it aside and starts a new one"
+    ]
+    assert path.read_bytes() == b"this is not SQLite\n" * 10  # stats only looks

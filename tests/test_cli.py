@@ -182,6 +182,14 @@ def test_translate_needs_text_or_an_id():
     assert invoke("translate", "x", "--arxiv", "2504.17830").exit_code == 2
 
 
+@pytest.mark.parametrize("given", ["", "   ", "2504", "not-an-id", "\x1b[31m2504.17830"])
+def test_translate_arxiv_refuses_what_is_no_arxiv_id_in_one_line(given, tmp_path):
+    result = invoke("translate", "--arxiv", given, "--from-dir", tmp_path)
+    assert result.exit_code == ExitCode.CONFIG
+    assert result.output.count("\n") == 1 and "is not an arXiv id (e.g. 2401.01234" in result.output
+    assert "\x1b" not in result.output
+
+
 # --- errors ---------------------------------------------------------------------------
 
 

@@ -113,7 +113,7 @@ def test_a_failed_pass_keeps_the_feed_says_why_and_the_next_run_fails_too(tmp_pa
     feed_url = f"{http_server.url}/rss/{{category}}"
     lenient = write_config(tmp_path, feeds=["quant-ph"], feed_url=feed_url, translation={"max_untranslated": 1.0})
     http_server.serve("/rss/quant-ph", day(MONDAY, 0, 5))
-    first = CliRunner().invoke(cli, ["build", "--config", str(lenient), "--offline", "--json"])
+    first = CliRunner().invoke(cli, ["build", "--config", str(lenient), "--json"])
     assert first.exit_code == 0, first.stderr
     assert json.loads(first.stdout)["feeds"][0]["untranslated"] > 0
     before = published(tmp_path / "out")
@@ -123,7 +123,7 @@ def test_a_failed_pass_keeps_the_feed_says_why_and_the_next_run_fails_too(tmp_pa
     http_server.serve("/rss/quant-ph", day(TUESDAY, 5, 10))
     for attempt in (1, 2):
         refusals = _refusals(memory)
-        result = CliRunner().invoke(cli, ["build", "--config", str(strict), "--offline", "--json"])
+        result = CliRunner().invoke(cli, ["build", "--config", str(strict), "--json"])
         assert result.exit_code == ExitCode.FAILED, (attempt, result.stderr)
         feed = json.loads(result.stdout)["feeds"][0]
         assert feed["status"] == "failed"
@@ -158,7 +158,7 @@ def test_a_random_weight_model_fails_where_the_toy_model_published(tmp_path, htt
     feed_url = f"{http_server.url}/rss/{{category}}"
     http_server.serve("/rss/quant-ph", day(MONDAY, 0, 5))
     good = write_config(tmp_path, feeds=["quant-ph"], feed_url=feed_url, translation={"model": toy_model})
-    first = CliRunner().invoke(cli, ["build", "--config", str(good), "--offline", "--json"])
+    first = CliRunner().invoke(cli, ["build", "--config", str(good), "--json"])
     assert first.exit_code == 0, first.stderr
     assert json.loads(first.stdout)["feeds"][0]["untranslated"] == 0
     before = published(tmp_path / "out")
@@ -169,7 +169,7 @@ def test_a_random_weight_model_fails_where_the_toy_model_published(tmp_path, htt
     http_server.serve("/rss/quant-ph", day(TUESDAY, 5, 5))
     memory = tmp_path / "cache" / FILE_NAME
     for attempt in (1, 2):
-        result = CliRunner().invoke(cli, ["build", "--config", str(broken), "--offline", "--json"])
+        result = CliRunner().invoke(cli, ["build", "--config", str(broken), "--json"])
         assert result.exit_code == ExitCode.FAILED, (attempt, result.stderr)
         message = json.loads(result.stdout)["feeds"][0]["message"]
         assert message.startswith("translation en->ja failed: ") and "random-en-ja" in message

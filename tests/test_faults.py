@@ -87,7 +87,7 @@ def published_site(day_before, installed_model) -> dict[str, bytes]:
             server.serve("/rss/quant-ph", GOOD)
             server.serve("/rss/cs.XX", EMPTY_PHYSICS.read_bytes())
             config = write_config(day_before.parent, feeds=FEEDS, feed_url=f"{server.url}/rss/{{category}}")
-            result = CliRunner().invoke(cli, ["build", "--config", str(config), "--offline"])
+            result = CliRunner().invoke(cli, ["build", "--config", str(config)])
         assert result.exit_code == 0, result.output
     return published(day_before)
 
@@ -101,7 +101,7 @@ def run_build(tmp_path, day_before, script):
         server.script(*script, repeat_last=True)
         config = write_config(tmp_path, feeds=FEEDS, feed_url=f"{server.url}/rss/{{category}}",
                               retries=1, backoff=0.01, timeout=0.5, max_bytes=2_000_000)
-        return CliRunner().invoke(cli, ["build", "--config", str(config), "--offline"])
+        return CliRunner().invoke(cli, ["build", "--config", str(config)])
 
 
 @pytest.mark.parametrize("case", sorted(RETRIED_THEN_BUILT))
@@ -129,7 +129,7 @@ def test_fault_fails_that_feed_alone(case, tmp_path, day_before, published_site)
 def test_connection_refused_fails_the_run_and_keeps_files(tmp_path, day_before, published_site):
     shutil.copytree(day_before, tmp_path / "out")
     config = write_config(tmp_path, feeds=FEEDS, retries=1, backoff=0.01)
-    result = CliRunner().invoke(cli, ["build", "--config", str(config), "--offline"])
+    result = CliRunner().invoke(cli, ["build", "--config", str(config)])
     assert result.exit_code == ExitCode.FAILED
     assert "connection refused" in result.output
     assert published(tmp_path / "out") == published_site

@@ -34,13 +34,9 @@ from support.server import LoopbackServer, reply
 MONDAY, TUESDAY = date(2025, 4, 28), date(2025, 4, 29)
 
 
-def day(when: date, first: int, count: int = 3, *, untitled: bool = False) -> bytes:
-    """quant-ph's real channel announcing ``count`` of its new papers from ``first``; with
-    ``untitled``, the first paper's title is empty."""
-    chosen = [copy.deepcopy(item) for item in items()["new"][first:first + count]]
-    if untitled:
-        chosen[0].find("title").text = ""
-    return day_document(when, chosen)
+def day(when: date, first: int, count: int = 3) -> bytes:
+    """quant-ph's real channel announcing ``count`` of its new papers from ``first``."""
+    return day_document(when, [copy.deepcopy(item) for item in items()["new"][first:first + count]])
 
 
 def run(config: Path, *args: str):
@@ -58,7 +54,7 @@ def two_feeds(tmp_path, http_server, toy_model):
     """quant-ph and a second category, cs.XX, built once: the published site (out/)."""
     config = write_config(tmp_path, translation={"model": TOY}, feeds=["quant-ph", "cs.XX"], feed_url=f"{http_server.url}/rss/{{category}}")
     served(http_server, {"quant-ph": day(MONDAY, 0), "cs.XX": day(MONDAY, 10)})
-    result = run(config, "--offline")
+    result = run(config)
     assert result.exit_code == 0, result.stderr
     return config, published(tmp_path / "out")
 
@@ -70,11 +66,22 @@ def feed_of(result, name: str) -> dict:
 # --- the findings --------------------------------------------------------------------
 
 
-def test_a_paper_without_a_title_fails_its_feed_alone(tmp_path, http_server, two_feeds):
-    """feedgen refuses an entry without a title (ValueError): that feed keeps its files."""
+def test_a_writer_that_fails_fails_its_feed_alone(tmp_path, http_server, two_feeds, monkeypatch):
+    """A writer raising on one feed (as feedgen did on an untitled entry, before the
+    parser skipped those): that feed keeps its files, the others are published."""
+    from feedbridge.render.atom import AtomWriter
+
+    render = AtomWriter.render
+
+    def failing(self, view):
+        if view.name == "cs.XX.ja":
+            raise ValueError("Required fields not set")
+        return render(self, view)
+
+    monkeypatch.setattr(AtomWriter, "render", failing)
     config, before = two_feeds
-    served(http_server, {"quant-ph": day(TUESDAY, 3), "cs.XX": day(TUESDAY, 13, untitled=True)})
-    result = run(config, "--offline")
+    served(http_server, {"quant-ph": day(TUESDAY, 3), "cs.XX": day(TUESDAY, 13)})
+    result = run(config)
     assert result.exit_code == ExitCode.PARTIAL, result.stderr
     assert feed_of(result, "cs.XX.ja")["status"] == "failed"
     assert "ValueError" in feed_of(result, "cs.XX.ja")["message"]
@@ -95,7 +102,7 @@ def test_a_translation_pass_that_crashes_fails_its_feeds_not_the_run(tmp_path, h
     config, before = two_feeds
     monkeypatch.setattr(feedbridge.pipeline, "run", crashing)
     served(http_server, {"quant-ph": day(TUESDAY, 3), "cs.XX": day(TUESDAY, 13)})
-    result = run(config, "--offline")
+    result = run(config)
     assert result.exit_code == ExitCode.FAILED and "Traceback" not in result.stderr
     assert feed_of(result, "quant-ph.ja")["message"] == "translation en->ja failed: RuntimeError: the model fell over"
     assert published(tmp_path / "out") == before
@@ -149,7 +156,7 @@ def test_an_unreadable_local_history_publishes_nothing_and_keeps_the_site(damage
     }[damage])
     before = published(tmp_path / "out")
     served(http_server, {"quant-ph": day(TUESDAY, 3), "cs.XX": day(TUESDAY, 13)})
-    result = run(config, "--offline")
+    result = run(config)
     assert result.exit_code == ExitCode.FAILED, result.stderr
     assert str(path) in json.loads(result.stdout)["feeds"][0]["message"]
     assert published(tmp_path / "out") == before
@@ -169,7 +176,7 @@ def test_a_site_never_published_starts_every_feed_new(tmp_path, http_server, toy
 def test_when_every_feed_fails_nothing_is_written(tmp_path, toy_model):
     """With every source down the run once wrote an index, "No papers yet" pages, an empty
     OPML and status.json, which the workflow would have deployed over the live site."""
-    result = run(write_config(tmp_path, translation={"model": TOY}, feeds=["quant-ph", "cs.XX"]), "--offline")
+    result = run(write_config(tmp_path, translation={"model": TOY}, feeds=["quant-ph", "cs.XX"]))
     assert result.exit_code == ExitCode.FAILED
     assert json.loads(result.stdout)["withheld"] == "every feed failed"
     assert not (tmp_path / "out").exists()
@@ -181,7 +188,7 @@ def test_a_topic_feed_with_one_failed_source_says_it_was_partly_updated(tmp_path
     config = write_config(tmp_path, translation={"model": TOY}, feeds=["quant-ph"], topics=[topic], feed_url=f"{http_server.url}/rss/{{category}}")
     served(http_server, {"quant-ph": day(MONDAY, 0)})
     http_server.serve("/rss/cs.XX", b"down", status=500)
-    result = run(config, "--offline")
+    result = run(config)
     assert result.exit_code == ExitCode.PARTIAL, result.stderr
     entanglement = feed_of(result, "entanglement.ja")
     assert entanglement["status"] == "partial" and entanglement["new"] == 3
@@ -194,7 +201,7 @@ def test_a_topic_feed_with_one_failed_source_says_it_was_partly_updated(tmp_path
 def test_an_unwritable_summary_costs_the_summary_not_the_publish(tmp_path, http_server, two_feeds):
     config, _ = two_feeds
     served(http_server, {"quant-ph": day(TUESDAY, 3), "cs.XX": day(TUESDAY, 13)})
-    result = run(config, "--offline", "--summary", str(tmp_path / "missing/summary.md"))
+    result = run(config, "--summary", str(tmp_path / "missing/summary.md"))
     assert result.exit_code == 0
     assert json.loads(result.stdout)["published"] is True
     assert f"{tmp_path}/missing/summary.md: cannot write the summary" in result.stderr
@@ -214,12 +221,12 @@ def test_ctrl_c_during_a_write_leaves_the_site_and_no_hidden_file(tmp_path, http
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("feedbridge.atomicfile.os.fsync", interrupted)
-        result = run(config, "--offline")
+        result = run(config)
     assert result.exit_code == 1 and len(syncs) == 3  # click: "Aborted!"
     assert published(tmp_path / "out") == before
     staging = tmp_path / ".out.staging"
     assert not [p for p in staging.rglob(".*")], "a temporary file was left behind"
-    assert run(config, "--offline").exit_code == 0
+    assert run(config).exit_code == 0
     assert not staging.exists()
 
 
@@ -252,7 +259,7 @@ def test_a_site_that_fails_verification_is_not_swapped_in(tmp_path, http_server,
     config, before = two_feeds
     monkeypatch.setattr(feedbridge.pipeline, "SITE_WRITERS", (*feedbridge.pipeline.SITE_WRITERS, Stray()))
     served(http_server, {"quant-ph": day(TUESDAY, 3), "cs.XX": day(TUESDAY, 13)})
-    result = run(config, "--offline")
+    result = run(config)
     assert result.exit_code == ExitCode.FAILED
     assert "failed verification" in json.loads(result.stdout)["withheld"]
     assert "notes.txt" in result.stderr
@@ -262,7 +269,7 @@ def test_a_site_that_fails_verification_is_not_swapped_in(tmp_path, http_server,
 def test_a_folder_of_other_files_is_never_replaced(tmp_path, toy_model):
     (tmp_path / "out").mkdir()
     (tmp_path / "out/notes.txt").write_text("mine")
-    result = run(write_config(tmp_path, translation={"model": TOY}, feeds=["quant-ph"]), "--offline")
+    result = run(write_config(tmp_path, translation={"model": TOY}, feeds=["quant-ph"]))
     assert result.exit_code == ExitCode.FAILED
     assert "holds files but no feedbridge site" in result.stderr
     assert (tmp_path / "out/notes.txt").read_text() == "mine"
@@ -275,7 +282,7 @@ def test_a_feed_taken_out_of_the_config_is_dropped_and_said_so(tmp_path, http_se
     config, _ = two_feeds
     served(http_server, {"quant-ph": day(TUESDAY, 3)})
     fewer = write_config(tmp_path, translation={"model": TOY}, feeds=["quant-ph"], feed_url=f"{http_server.url}/rss/{{category}}")
-    result = run(fewer, "--offline")
+    result = run(fewer)
     assert result.exit_code == 0, result.stderr
     assert f"cs.XX.ja was published but is no longer in {fewer}" in " ".join(json.loads(result.stdout)["warnings"])
     assert not [name for name in published(tmp_path / "out") if name.startswith(("cs.XX", "archive/cs.XX"))]
@@ -289,7 +296,7 @@ def test_the_live_site_wins_over_an_older_output_folder(tmp_path, http_server, t
     newer = tmp_path / "newer"
     shutil.copytree(tmp_path / "out", newer / "out")
     shutil.copy(config, newer / "feeds.yaml")
-    assert CliRunner().invoke(cli, ["build", "--config", str(newer / "feeds.yaml"), "--offline"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["build", "--config", str(newer / "feeds.yaml")]).exit_code == 0
     for name, data in published(newer / "out").items():
         http_server.serve(f"/live/{name}", data)
     live = write_config(tmp_path, translation={"model": TOY}, feeds=["quant-ph", "cs.XX"], feed_url=f"{http_server.url}/rss/{{category}}",
@@ -372,3 +379,34 @@ def test_a_swap_step_that_fails_puts_the_old_site_back(tmp_path, monkeypatch, fa
     assert state(tmp_path) == {".out.staging": "new", "out": "old"}
     publish.recover(out)
     assert state(tmp_path) == {"out": "old"}
+
+
+# --- the output folder however it is spelled ---------------------------------------------
+
+
+def test_a_build_through_a_symlink_replaces_the_folder_and_keeps_the_link(tmp_path, http_server, two_feeds):
+    config, before = two_feeds
+    link = tmp_path / "published"
+    link.symlink_to(tmp_path / "out", target_is_directory=True)
+    served(http_server, {"quant-ph": day(TUESDAY, 3), "cs.XX": day(TUESDAY, 13)})
+
+    result = run(config, "--out", str(link))
+
+    assert result.exit_code == 0, result.stderr
+    assert link.is_symlink() and link.resolve() == (tmp_path / "out").resolve()
+    assert published(tmp_path / "out")["quant-ph.ja.xml"] != before["quant-ph.ja.xml"]
+    assert sorted(p.name for p in tmp_path.glob(".*")) == [".out.feedbridge-lock"]
+
+
+def test_a_build_with_out_dot_stages_beside_the_folder_never_inside(tmp_path, http_server, two_feeds, monkeypatch):
+    config, before = two_feeds
+    served(http_server, {"quant-ph": day(TUESDAY, 3), "cs.XX": day(TUESDAY, 13)})
+    monkeypatch.chdir(tmp_path / "out")
+
+    result = run(config, "--out", ".")
+
+    assert result.exit_code == 0, result.stderr
+    after = published(tmp_path / "out")
+    assert after.keys() == before.keys()  # nothing of the build's own inside the site
+    assert after["quant-ph.ja.xml"] != before["quant-ph.ja.xml"]
+    assert sorted(p.name for p in tmp_path.glob(".*")) == [".out.feedbridge-lock"]

@@ -23,6 +23,7 @@ from lxml.html import tostring
 
 from feedbridge import __version__
 from feedbridge.archive import Entry
+from feedbridge.config import INDEX, STYLESHEET
 from feedbridge.model import FeedStatus, SentencePair
 from feedbridge.render.layout import (
     SEPARATOR, UI_LANG, UNTRANSLATED_MARKER, PaperLayout, append_text, clean_text, isolate, paper_layout,
@@ -30,9 +31,9 @@ from feedbridge.render.layout import (
 from feedbridge.render.opml import OPML
 from feedbridge.render.view import FeedView, SiteView
 
-STYLESHEET = "style.css"
-INDEX = "index.html"
 _CSP = "default-src 'none'; style-src 'self'; img-src data:; base-uri 'none'; form-action 'none'"
+# What a degraded feed lacked, in a reader's words (SourceFeed.degraded).
+_LACKING = {"authors": "authors", "arxiv-fields": "arXiv's own fields (announce type, DOI, journal reference)"}
 # What a run's status means to a reader of the index.
 _STATUS_WORDS = {
     FeedStatus.UPDATED: "Updated",
@@ -110,6 +111,8 @@ def _status_line(feed: FeedView) -> etree._Element:
     parts = [_STATUS_WORDS[feed.status], f"{len(feed.entries)} papers"]
     if feed.last_day:
         parts.append(f"last announcement {feed.last_day.isoformat()}")
+    if feed.degraded:
+        parts.append(f"arXiv's feed came without {' or '.join(_LACKING[d] for d in feed.degraded)}: its format may have changed")
     return E.P(E.CLASS("status"), SEPARATOR.join(parts))
 
 

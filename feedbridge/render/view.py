@@ -31,6 +31,7 @@ class FeedView:
     last_day: date | None  # the newest announcement day in the window
     updated: datetime  # the feed's Atom updated: its newest announcement, or the channel's date
     published: bool  # whether the feed's file exists after this run (a first failure has none)
+    degraded: tuple[str, ...] = ()  # what arXiv's feed lacked in every item this run (report.FeedOutcome)
 
     def url(self, suffix: str) -> str:
         """The absolute URL of one of the feed's files: ``view.url(".xml")``."""

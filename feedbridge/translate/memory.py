@@ -78,7 +78,9 @@ class TranslationMemory:
         self._warn = warn
         self._db: sqlite3.Connection | None = None
         if read_only:
-            self._db = _connect_read_only(self.path)
+            self._db, problem = _connect_read_only(self.path)
+            if problem is not None:
+                warn(f"{self.path}: unreadable translation memory ({problem}); a build moves it aside and starts a new one")
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -228,19 +230,23 @@ def _connect(path: Path) -> sqlite3.Connection:
     return db
 
 
-def _connect_read_only(path: Path) -> sqlite3.Connection | None:
-    """The store opened read-only, or None if there is none or it is unreadable."""
+def _connect_read_only(path: Path) -> tuple[sqlite3.Connection | None, str | None]:
+    """The store opened read-only; None and why not where it is unreadable (a missing
+    store is no problem: nothing is stored yet)."""
     if not path.exists():
-        return None
+        return None, None
     # immutable: SQLite creates no -wal or -shm file; a memory closed cleanly has none,
     # so nothing a finished build wrote is missed.
-    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    except sqlite3.Error as err:
+        return None, str(err)
     try:
         db.execute("SELECT 1 FROM memory LIMIT 1")
-    except sqlite3.DatabaseError:
+    except sqlite3.DatabaseError as err:
         db.close()
-        return None
-    return db
+        return None, str(err)
+    return db, None
 
 
 def _move_aside(path: Path) -> Path:
