@@ -68,6 +68,9 @@ class SentencePair:
     source: str
     target: str
     translated: bool = True  # False: the engine fell back to the source text
+    # True: translated in fragments, the text between its math, URLs and ids sentence by
+    # sentence, those spans spliced back verbatim (the model lost them translating it whole)
+    in_fragments: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,11 @@ class TranslatedPaper:
     def untranslated(self) -> int:
         """Sentences kept in the source language."""
         return sum(not pair.translated for pair in (*self.title.sentences, *self.abstract.sentences))
+
+    @property
+    def in_fragments(self) -> int:
+        """Sentences translated in fragments (SentencePair.in_fragments)."""
+        return sum(pair.in_fragments for pair in (*self.title.sentences, *self.abstract.sentences))
 
 
 class FeedStatus(str, Enum):

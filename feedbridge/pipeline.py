@@ -537,7 +537,7 @@ def _publish(run_plan: RunPlan, feed_plan: FeedPlan, translated: list[Translated
     except Exception as err:  # noqa: BLE001 - one feed's failure, whatever it is, is that feed's alone
         detail("".join(traceback.format_exception(err)).rstrip())
         outcome.status, outcome.message = FeedStatus.FAILED, _described(err)
-        outcome.added = outcome.renewed = outcome.untranslated = 0
+        outcome.added = outcome.renewed = outcome.untranslated = outcome.in_fragments = 0
         archive = history.archive
     if outcome.status == FeedStatus.FAILED:
         carry(run_plan.previous, feed.name, site)
@@ -559,6 +559,7 @@ def _write_window(run_plan: RunPlan, feed_plan: FeedPlan, translated: list[Trans
         outcome.added = sum(t.paper.arxiv_id not in previous for t in translated)
         outcome.renewed = len(translated) - outcome.added
         outcome.untranslated = sum(t.untranslated for t in translated)
+        outcome.in_fragments = sum(t.in_fragments for t in translated)
     first_empty = feed_plan.status == FeedStatus.EMPTY and history.found is Found.NEW
     if history.found is Found.READ or feed_plan.batches or first_empty:
         view = _view(run_plan, feed_plan.feed, outcome, archive, feed_plan.channel_date, site)

@@ -45,6 +45,7 @@ class FeedOutcome:
     history: str = ""  # where the feed's history came from, or why there was none
     last_day: date | None = None  # the newest announcement day in the window
     untranslated: int = 0  # sentences of the papers added or updated, kept in the source language
+    in_fragments: int = 0  # sentences of the papers added or updated, translated in fragments
     sentences_translated: int = 0  # sentences the model translated for this feed
     sentences_cached: int = 0  # sentences found in the translation memory
     seconds: float = 0.0  # spent translating and writing this feed
@@ -139,6 +140,7 @@ def summary_json(report: BuildReport, strict: bool = False) -> dict:
                 "updated": o.renewed,
                 "kept": o.kept,
                 "untranslated": o.untranslated,
+                "in_fragments": o.in_fragments,
                 "entries": o.entries,
                 "sentences": {"translated": o.sentences_translated, "cached": o.sentences_cached},
                 "seconds": round(o.seconds, 3),

@@ -319,8 +319,8 @@ def test_enrich_false_skips_the_api_step(tmp_path, saved_feeds, installed_model)
 
 # --- the run summary ----------------------------------------------------------------
 
-FEED_KEYS = {"name", "status", "new", "updated", "kept", "untranslated", "entries", "sentences", "seconds", "message",
-             "degraded"}
+FEED_KEYS = {"name", "status", "new", "updated", "kept", "untranslated", "in_fragments", "entries", "sentences", "seconds",
+             "message", "degraded"}
 
 
 def test_json_summary_has_a_stable_schema(tmp_path, saved_feeds, installed_model):

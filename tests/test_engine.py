@@ -150,7 +150,7 @@ def test_every_math_span_url_and_glossary_term_of_the_fixtures_comes_back_verbat
     assert kinds == {"$": 0, "://": 0, "QAOA": 0, "\\(": 0}  # the model never saw them
 
 
-def test_every_span_survives_the_tiny_real_model_translated_or_marked(installed_model):
+def test_every_span_survives_the_tiny_real_model_translated_in_fragments_or_marked(installed_model):
     papers = fixture_papers()[:20]
     translator = ArgosBackend(installed_model, beam_size=1, device="cpu")
     result = translate_papers(papers, translator, "en", "ja", glossary=GLOSSARY)
@@ -160,30 +160,35 @@ def test_every_span_survives_the_tiny_real_model_translated_or_marked(installed_
         for pair in done.abstract.sentences:
             spans = protector.protect(pair.source).spans
             assert pair.translated or pair.target == pair.source
-            assert not (pair.translated and spans)  # random weights never give placeholders back
+            assert pair.in_fragments == (pair.translated and bool(spans))  # random weights never give placeholders back
             for _, original in spans:
                 assert original in pair.target
             kinds.add((pair.translated, bool(spans)))
-    assert {(True, False), (False, True)} <= kinds  # (False, False): long sources, ~22-token outputs
+    # (False, False) and (False, True): long sources or fragments, ~22-token outputs
+    assert {(True, False), (True, True)} <= kinds
 
 
-def test_forced_placeholder_loss_is_retried_then_kept_in_english_and_marked():
+def test_forced_placeholder_loss_is_retried_then_translated_in_fragments():
+    """(tests/test_fragments.py has the fragments' own cases, and a real model that drops one.)"""
     translator = FakeTranslator(lose_placeholders)
     stats = TranslationStats()
     [done] = translate_papers([paper("1")], translator, "en", "ja", stats=stats)
 
     pairs = {p.source: p for p in done.abstract.sentences}
     with_math = pairs["We study transformers for translation with $O(n^2)$ cost."]
-    assert (with_math.target, with_math.translated) == (with_math.source, False)
+    assert (with_math.target, with_math.translated, with_math.in_fragments) == (
+        "«We study transformers for translation with» $O(n^2)$ «cost.»", True, True)
     with_url = pairs["Code is at https://example.org/x."]
-    assert (with_url.target, with_url.translated) == (with_url.source, False)
+    assert (with_url.target, with_url.in_fragments) == ("«Code is at» https://example.org/x.", True)
     plain = pairs["Results improve by 3.5 points, e.g. on WMT."]
-    assert plain.translated and plain.target == f"«{plain.source}»"
+    assert plain.translated and not plain.in_fragments and plain.target == f"«{plain.source}»"
 
-    (first, first_retry), (retried, retry) = translator.calls
-    assert (first_retry, retry) == (False, True)
+    (first, first_retry), (retried, retry), (fragments, fragments_retry) = translator.calls
+    assert (first_retry, retry, fragments_retry) == (False, True, False)
     assert len(retried) == 2 and all(PLACEHOLDER.search(s) for s in retried)
-    assert stats.retried == stats.untranslated == 2
+    assert sorted(fragments) == ["Code is at", "We study transformers for translation with", "cost."]
+    assert (stats.retried, stats.whole, stats.in_fragments, stats.untranslated) == (2, 2, 2, 0)
+    assert done.in_fragments == 2 and done.untranslated == 0
 
 
 def test_a_retry_that_keeps_the_placeholders_is_accepted():
@@ -253,7 +258,7 @@ def test_memory_entries_are_per_package_version_and_decoding_settings(tmp_path):
 
 def test_a_remembered_failure_stays_marked_without_a_model_call(tmp_path):
     with TranslationMemory(tmp_path / "tm.sqlite3") as memory:
-        translate_papers([paper("1")], FakeTranslator(lose_placeholders), "en", "ja", memory=memory)
+        translate_papers([paper("1")], FakeTranslator(lambda text, retry: []), "en", "ja", memory=memory)
         again = FakeTranslator()
         [done] = translate_papers([paper("1")], again, "en", "ja", memory=memory)
     assert again.calls == []
@@ -267,7 +272,8 @@ def test_progress_counts_sentences_done_of_total_including_retries():
     calls = []
     translate_papers([paper("1")], FakeTranslator(lose_placeholders), "en", "ja",
                      progress=lambda done, total: calls.append((done, total)))
-    assert calls == [(4, 4), (6, 6)]  # title and 3 sentences, then the 2 that lost a placeholder again
+    # title and 3 sentences, the 2 that lost a placeholder again, then their 3 fragments with words
+    assert calls == [(4, 4), (6, 6), (9, 9)]
 
 
 # ---------------------------------------------------------------- the CTranslate2 path

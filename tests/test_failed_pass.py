@@ -120,7 +120,7 @@ def test_a_failed_pass_keeps_the_feed_says_why_and_the_next_run_fails_too(tmp_pa
     memory = tmp_path / "cache" / FILE_NAME
 
     strict = write_config(tmp_path, feeds=["quant-ph"], feed_url=feed_url, translation={"max_untranslated": 0.0})
-    http_server.serve("/rss/quant-ph", day(TUESDAY, 5, 10))
+    http_server.serve("/rss/quant-ph", day(TUESDAY, 15, 10))
     for attempt in (1, 2):
         refusals = _refusals(memory)
         result = CliRunner().invoke(cli, ["build", "--config", str(strict), "--json"])

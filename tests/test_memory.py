@@ -35,6 +35,48 @@ def test_stored_results_come_back_only_under_the_same_package_and_settings(path)
         assert reopened.lookup(PACKAGE, SETTINGS, ["Lost."]) == {"Lost.": None}
 
 
+def test_a_result_translated_in_fragments_comes_back_as_such(path):
+    with TranslationMemory(path) as memory:
+        memory.store(PACKAGE, SETTINGS, {"We study XKZD.": "«We study» XKZD.", "A.": "あ。", "Lost.": None},
+                     fragments={"We study XKZD."})
+        found = memory.lookup(PACKAGE, SETTINGS, ["We study XKZD.", "A.", "Lost."])
+        assert found == {"We study XKZD.": "«We study» XKZD.", "A.": "あ。", "Lost.": None}
+        assert found.fragments == {"We study XKZD."}
+        [stats] = memory.stats()
+        assert (stats.entries, stats.untranslated, stats.in_fragments) == (3, 1, 1)
+
+
+SCHEMA_1 = """
+CREATE TABLE memory (package TEXT NOT NULL, settings TEXT NOT NULL, source TEXT NOT NULL, target TEXT,
+                     used INTEGER NOT NULL, PRIMARY KEY (package, settings, source)) WITHOUT ROWID;
+INSERT INTO memory VALUES ('translate-en_ja 1.1', 'beam=4', 'Translated.', '訳した。', 20000);
+INSERT INTO memory VALUES ('translate-en_ja 1.1', 'beam=4', 'Refused.', NULL, 20000);
+PRAGMA user_version = 1;
+"""
+
+
+def test_a_schema_1_store_is_upgraded_in_place_and_its_refusals_are_no_answer(path):
+    """Its translations stay; its refusals, stored before a sentence could be translated
+    in fragments, are asked again: once, since what is stored then has a state."""
+    path.parent.mkdir()
+    with sqlite3.connect(path) as db:
+        db.executescript(SCHEMA_1)
+    db.close()
+    with TranslationMemory(path, read_only=True) as reader:  # a dry run: no state column yet
+        assert reader.lookup(PACKAGE, SETTINGS, ["Translated.", "Refused."]) == {"Translated.": "訳した。"}
+        assert [s.in_fragments for s in reader.stats()] == [0]
+    warnings = []
+    with TranslationMemory(path, warn=warnings.append) as memory:
+        assert memory.lookup(PACKAGE, SETTINGS, ["Translated.", "Refused."]) == {"Translated.": "訳した。"}
+        memory.store(PACKAGE, SETTINGS, {"Refused.": None})
+        assert memory.lookup(PACKAGE, SETTINGS, ["Translated.", "Refused."]) == {"Translated.": "訳した。", "Refused.": None}
+    assert warnings == [] and not list(path.parent.glob("*.corrupt-*"))
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert sorted(db.execute("SELECT source, state FROM memory")) == [("Refused.", "kept"), ("Translated.", None)]
+    db.close()
+
+
 def test_lookup_of_many_sentences_crosses_query_chunks(path):
     sentences = {f"Sentence {i}.": f"文 {i}。" for i in range(1234)}
     with TranslationMemory(path) as memory:

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from feedbridge.translate.protect import Protector, restore
+from feedbridge.translate.protect import Protector, fragments, restore
 
 PROTECTOR = Protector(["GPT-4", "LLM", "QAOA"])
 
@@ -108,3 +108,20 @@ def test_placeholder_next_to_japanese_text_is_found():
 ])
 def test_has_words(sentence, has_words):
     assert PROTECTOR.protect(sentence).has_words() is has_words
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("We study $x$ and $y$.", ["We study ", " and ", "."]),
+    ("$x$ holds", ["", " holds"]),
+    ("See https://x.org/a", ["See ", ""]),
+    ("No math here.", ["No math here."]),
+    ("$N$-particle states of $\\omega$Test", ["", "-particle states of ", "Test"]),
+])
+def test_fragments_are_the_text_around_the_placeholders(sentence, expected):
+    """What the engine translates, piece by piece, when a model loses a placeholder; the
+    spans spliced back between the pieces give the sentence back."""
+    protected = PROTECTOR.protect(sentence)
+    pieces = fragments(protected)
+    assert pieces == expected
+    spans = [original for _, original in protected.spans] + [""]
+    assert "".join(piece + span for piece, span in zip(pieces, spans)) == sentence

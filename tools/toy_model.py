@@ -582,6 +582,32 @@ Licence: see LICENCE (CC0 training text; the model and the script are MIT).
 """
 
 
+# ---------------------------------------------------------------- a variant that drops placeholders
+
+
+def placeholder_dropping_variant(out_dir: Path, letter: str = "X", model_dir: Path = DEFAULT_OUT) -> Path:
+    """A copy of the toy model whose target vocabulary renames ``letter`` in every
+    placeholder piece (to its fullwidth form, as if the model had translated it), so
+    every sentence given a placeholder with that letter loses it, as a real model
+    sometimes does. "X" is in XKZD, the first code protect.py hands out: every sentence
+    with math, a URL or an id. The weights are the committed model's; only labels
+    change (probe.json, whose outputs no longer hold, is left out). Built by tests in a
+    temporary folder: nothing is committed."""
+    if letter not in CONSONANTS:
+        raise ValueError(f"{letter!r} is not a letter of protect.py's codes ({CONSONANTS})")
+    out_dir.mkdir(parents=True)
+    for path in sorted(model_dir.iterdir()):
+        if path.is_file() and path.name != "probe.json":
+            shutil.copyfile(path, out_dir / path.name)
+    codes = set(placeholder_codes())
+    vocabulary = json.loads((model_dir / "target_vocabulary.json").read_text(encoding="utf-8"))
+    renamed = [token.replace(letter, fullwidth(letter)) if token in codes else token for token in vocabulary]
+    if len(set(renamed)) != len(renamed) or renamed == vocabulary:
+        raise ValueError(f"renaming {letter!r} in the placeholders leaves the vocabulary ambiguous or unchanged")
+    _write_json(out_dir / "target_vocabulary.json", renamed)
+    return out_dir
+
+
 # ---------------------------------------------------------------- command line
 
 

@@ -22,7 +22,12 @@ class TranslationStats:
     by_model: int = 0  # sent to the model
     model_calls: int = 0  # translate_batch calls made to the translator
     retried: int = 0
-    untranslated: int = 0  # kept in the source language and marked
+    # How each source sentence with words to translate ended: translated whole, in
+    # fragments (the text between its protected spans, those spliced back), or kept in
+    # the source language and marked. The model's and the memory's answers alike.
+    whole: int = 0
+    in_fragments: int = 0
+    untranslated: int = 0
     seconds: float = 0.0
     # Source sentences whose translation came from the model in this call (not from
     # the memory): lets a caller that translated several feeds in one pass tell each
@@ -34,6 +39,6 @@ class TranslationStats:
         return (
             f"{self.papers} papers ({self.unique_papers} unique), {self.sentences} sentences "
             f"({self.unique_sentences} unique): {self.from_memory} from memory, {self.by_model} "
-            f"by the model, {self.retried} retried, {self.untranslated} left untranslated, "
-            f"in {self.seconds:.1f} s"
+            f"by the model, {self.retried} retried; {self.whole} translated whole, {self.in_fragments} in "
+            f"fragments, {self.untranslated} left untranslated, in {self.seconds:.1f} s"
         )

@@ -47,7 +47,9 @@ class Decoding:
     part of the translation memory's key."""
 
     beam_size: int = 4
-    retry: bool = True  # retry a failed sentence once, with n-best search and repetition penalties
+    # Retry a failed sentence once, with n-best search and repetition penalties, then in
+    # fragments between its protected spans (engine.py); off: one decode per sentence.
+    retry: bool = True
     fixed_length: bool = False  # decode exactly up to the cap: only to time random-weight models
 
     def cap(self, source_tokens: int) -> int:

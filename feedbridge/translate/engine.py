@@ -5,8 +5,13 @@ call, beam 4, no length cap. Here every title and abstract sentence of the run i
 segmented, protected and de-duplicated, looked up in the translation memory, and the
 rest goes through one backend, loaded once, in length-sorted batches. Each output is
 checked (every placeholder back exactly once; the backend drops runaway decodes); a
-sentence that fails is retried once with n-best search and repetition penalties, then
-kept in the source language and marked untranslated: never mangled, never silently English.
+sentence that fails is retried once with n-best search and repetition penalties. One
+that still fails, and holds protected spans, is translated in fragments: the text
+between its spans, each piece a sentence of its own (with the same retry), the spans
+put back between the pieces verbatim. Math is never the reason a sentence stays
+untranslated; only a sentence whose fragments fail too is kept in the source language
+and marked untranslated: never mangled, never silently English. (With the backend's
+``decoding.retry`` off, a failure gets no second chance of either kind.)
 
 A model can also fail as a whole (a broken or wrong package refuses nearly everything):
 a pass of at least MIN_JUDGED_SENTENCES sentences in which more than ``max_untranslated``
@@ -19,20 +24,25 @@ can count it) and done second (``run``).
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
 
 from feedbridge.errors import FeedbridgeError
 from feedbridge.model import Paper, SentencePair, TranslatedPaper, Translation
 from feedbridge.translate import TranslationStats
 from feedbridge.translate.backend import Backend
 from feedbridge.translate.memory import TranslationMemory
-from feedbridge.translate.protect import Protected, Protector, restore
+from feedbridge.translate.protect import Protected, Protector, fragments, has_words, restore
 from feedbridge.translate.segment import join_lines, split_long, split_sentences
 
 MAX_SOURCE_TOKENS = 150  # argos's en->ja model was trained on sentences of at most 150 tokens
 MIN_JUDGED_SENTENCES = 20  # a smaller pass can be mostly untranslated by chance (math-only sentences)
+_FRAGMENT = re.compile(r"(\s*)(.*?)(\s*)", re.S)  # a fragment's leading space, its text, its trailing space
+# A fragment that ends no sentence ("We prove that") loses the full stop a model may give it.
+_SENTENCE_ENDS = ".!?"
+_FULL_STOPS = ".!?。．！？"
 
 
 class PassFailed(FeedbridgeError):
@@ -53,6 +63,7 @@ class TranslationJob:
     protected: dict[str, Protected]  # each source sentence, protected
     known: dict[str, str | None]  # protected texts the memory answered
     missing: dict[str, Protected]  # protected texts for the model
+    spliced: set[str] = field(default_factory=set)  # known texts the memory has translated in fragments
 
     @property
     def memory_key(self) -> tuple[str, str]:
@@ -82,7 +93,9 @@ def prepare(
     protected = {s: protector.protect(s) for title, abstract in segments.values() for s in (*title, *abstract)}
     texts = {p.text: p for p in protected.values() if p.has_words()}
     job = TranslationJob(backend, source_lang, target_lang, list(papers), segments, protected, {}, {})
-    job.known = memory.lookup(*job.memory_key, texts) if memory is not None and backend is not None else {}
+    if memory is not None and backend is not None:
+        recalled = memory.lookup(*job.memory_key, texts)
+        job.known, job.spliced = dict(recalled), recalled.fragments
     job.missing = {text: p for text, p in texts.items() if text not in job.known}
     stats.papers += len(papers)
     stats.unique_papers += len(unique)
@@ -103,8 +116,9 @@ def run(
 ) -> list[TranslatedPaper]:
     """Translate what the memory did not know; one TranslatedPaper per paper, in order.
 
-    ``progress`` is called as model batches finish (its total grows once if failed
-    sentences are retried); the model's results are stored in ``memory``. With
+    ``progress`` is called as model batches finish (its total grows as failed sentences
+    are retried and translated in fragments); the model's results are stored in
+    ``memory``, with how each was obtained. With
     ``max_untranslated``, a pass beyond that share untranslated raises PassFailed
     (module docstring) after storing only what the model did translate.
     """
@@ -117,14 +131,24 @@ def run(
         stats.retried += len(failed)
         tracker.total += len(failed)
         found.update(_attempt(failed, job.backend, stats, tracker, retry=True))
+        lost = {text: job.missing[text] for text in failed if found[text] is None and job.missing[text].spans}
+        spliced = _in_fragments(lost, job.backend, stats, tracker)
+        found.update(spliced)
+    else:
+        spliced = {}
     targets = {**job.known, **found}
     stats.model_sentences.update(source for source, p in job.protected.items() if p.text in job.missing)
-    pairs = {source: _pair(source, p, targets) for source, p in job.protected.items()}
+    in_fragments = job.spliced | spliced.keys()
+    pairs = {source: _pair(source, p, targets, in_fragments) for source, p in job.protected.items()}
+    judged = [pairs[source] for source, p in job.protected.items() if p.has_words()]
+    stats.whole += sum(pair.translated and not pair.in_fragments for pair in judged)
+    stats.in_fragments += sum(pair.in_fragments for pair in judged)
     stats.untranslated += sum(not pair.translated for pair in pairs.values())
     stats.seconds += time.monotonic() - started
     failure = _failure(job, pairs, max_untranslated)
     if memory is not None and found:
-        memory.store(*job.memory_key, found if failure is None else {t: o for t, o in found.items() if o is not None})
+        memory.store(*job.memory_key, found if failure is None else {t: o for t, o in found.items() if o is not None},
+                     fragments=spliced.keys())
     if failure is not None:
         raise PassFailed(failure)
 
@@ -214,14 +238,59 @@ def _attempt(
     }
 
 
-def _pair(source: str, protected: Protected, targets: dict[str, str | None]) -> SentencePair:
+def _in_fragments(
+    texts: dict[str, Protected], backend: Backend, stats: TranslationStats, tracker: _Progress,
+) -> dict[str, str]:
+    """Texts the model would not translate whole, translated in fragments: the text between
+    their placeholders as sentences of their own, each placeholder put back between its
+    neighbours' translations. A text comes back, placeholders in place, only if each of
+    its fragments with words was translated (a retry included)."""
+    pieces = {text: fragments(protected) for text, protected in texts.items()}
+    wanted = {core: Protected(core, ()) for parts in pieces.values() for part in parts
+              if has_words(core := _FRAGMENT.fullmatch(part).group(2))}
+    if not wanted:
+        return {}
+    tracker.total += len(wanted)
+    translated = _attempt(wanted, backend, stats, tracker, retry=False)
+    failed = {core: wanted[core] for core, target in translated.items() if target is None}
+    if failed:
+        tracker.total += len(failed)
+        translated.update(_attempt(failed, backend, stats, tracker, retry=True))
+    spliced = {}
+    for text, parts in pieces.items():
+        targets = [_fragment_target(part, translated) for part in parts]
+        if None in targets:
+            continue
+        codes = [code for code, _ in texts[text].spans] + [""]
+        target = "".join(piece + code for piece, code in zip(targets, codes))
+        if restore(target, texts[text]) is not None:  # no fragment's translation holds a placeholder
+            spliced[text] = target
+    return spliced
+
+
+def _fragment_target(part: str, translated: dict[str, str | None]) -> str | None:
+    """A fragment's translation, between the fragment's own leading and trailing space;
+    a fragment without words (a comma, a bracket, nothing) as it is."""
+    lead, core, trail = _FRAGMENT.fullmatch(part).groups()
+    if not has_words(core):
+        return part
+    target = translated[core]
+    if target is None:
+        return None
+    target = target.strip()
+    if core[-1] not in _SENTENCE_ENDS:
+        target = target.rstrip(_FULL_STOPS) or target
+    return lead + target + trail
+
+
+def _pair(source: str, protected: Protected, targets: dict[str, str | None], spliced: Collection[str]) -> SentencePair:
     if not protected.has_words():  # math, numbers, a URL: nothing to translate
         return SentencePair(source, source)
     target = targets.get(protected.text)
     restored = restore(target, protected) if target is not None else None
     if restored is None:
         return SentencePair(source, source, translated=False)
-    return SentencePair(source, restored)
+    return SentencePair(source, restored, in_fragments=protected.text in spliced)
 
 
 class _Progress:

@@ -5,7 +5,14 @@ costs no model call: the engine looks each protected sentence up here first. A r
 keyed by the package (code and version), the decoding settings that change output and
 the sentence after protection (placeholders, not the math itself); its value is the
 model's translation with its placeholders, or NULL where the engine kept the source
-text, so a sentence the model cannot translate is not retried on every run.
+text, so a sentence the model cannot translate is not retried on every run. Its state
+says how the engine came by it: translated whole, translated in fragments (the text
+between its placeholders, sentence by sentence, the placeholders spliced back), or kept.
+
+Schema 2 added the state. A store of schema 1 is upgraded in place: its translations
+stay (whole, as they were), and its refusals, stored before a sentence could be
+translated in fragments, get no state, which lookups treat as not stored: the model is
+asked once more, and what it then gives, a refusal included, is stored with a state.
 
 Every write is one transaction, so a crash leaves the previous state. A file SQLite
 cannot read (not a database, failing its integrity check, a schema from another
@@ -26,9 +33,11 @@ from typing import Callable, Collection, Iterable, Mapping
 from feedbridge.errors import OutputError
 
 FILE_NAME = "translations.sqlite3"  # inside the config's cache_dir
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the state column; a store of 1 is upgraded in place
 _SECONDS_PER_DAY = 86400
 _CHUNK = 500  # sentences per query: below SQLite's limit on bound parameters
+# How a result was obtained (the state column); NULL: a schema-1 refusal, asked again once.
+WHOLE, FRAGMENTS, KEPT = "whole", "fragments", "kept"
 # SQLite's verdicts on a file that is no usable store. Any other error (disk full, I/O,
 # read-only, locked) is the disk's or another process's, and the file must stay.
 _UNREADABLE = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
@@ -40,6 +49,7 @@ CREATE TABLE IF NOT EXISTS memory (
     source   TEXT NOT NULL,     -- the sentence after protection
     target   TEXT,              -- its translation with placeholders; NULL: kept in the source language
     used     INTEGER NOT NULL,  -- the day (days since 1970) it was last looked up or stored
+    state    TEXT,              -- 'whole', 'fragments' or 'kept' (NULL target); NULL: stored by schema 1
     PRIMARY KEY (package, settings, source)
 ) WITHOUT ROWID;
 """
@@ -54,6 +64,16 @@ class MemoryStats:
     entries: int
     untranslated: int  # entries where the engine kept the source text
     last_used_day: int  # days since 1970
+    in_fragments: int = 0  # entries translated in fragments, between their placeholders
+
+
+class Recalled(dict):
+    """What a lookup found: each source's stored target (None: kept in the source
+    language), and which of the targets were translated in fragments."""
+
+    def __init__(self):
+        super().__init__()
+        self.fragments: set[str] = set()
 
 
 class TranslationMemory:
@@ -109,24 +129,30 @@ class TranslationMemory:
             self._db.close()
             self._db = None
 
-    def lookup(self, package: str, settings: str, sources: Iterable[str]) -> dict[str, str | None]:
-        """The stored results among ``sources``, and their last-use day set to today."""
+    def lookup(self, package: str, settings: str, sources: Iterable[str]) -> Recalled:
+        """The stored results among ``sources``, and their last-use day set to today. A
+        refusal stored by schema 1 is not among them (the module docstring)."""
         if self._db is None:
-            return {}
+            return Recalled()
         sources = list(dict.fromkeys(sources))
-        found: dict[str, str | None] = {}
+        found = Recalled()
+        # A schema-1 store opened read-only (a dry run) has no state column, and no state.
+        state = "state" if _has_state(self._db) else "NULL"
         try:
             for start in range(0, len(sources), _CHUNK):
                 chunk = sources[start : start + _CHUNK]
                 rows = self._db.execute(
-                    f"SELECT source, target FROM memory WHERE package = ? AND settings = ? "
-                    f"AND source IN ({','.join('?' * len(chunk))})",
+                    f"SELECT source, target, {state} FROM memory WHERE package = ? AND settings = ? "
+                    f"AND source IN ({','.join('?' * len(chunk))}) AND (target IS NOT NULL OR {state} IS NOT NULL)",
                     (package, settings, *chunk),
                 )
-                found.update(rows)
+                for source, target, how in rows:
+                    found[source] = target
+                    if how == FRAGMENTS:
+                        found.fragments.add(source)
         except sqlite3.OperationalError as err:
             self._give_up(err)
-            return {}
+            return Recalled()
         if not self.read_only:
             today = self._today()
             self._write(
@@ -135,15 +161,21 @@ class TranslationMemory:
             )
         return found
 
-    def store(self, package: str, settings: str, results: Mapping[str, str | None]) -> None:
-        """Add or replace results (None: the source text was kept), in one transaction;
-        a read-only memory (a dry run) keeps nothing."""
+    def store(self, package: str, settings: str, results: Mapping[str, str | None], *,
+              fragments: Collection[str] = ()) -> None:
+        """Add or replace results (None: the source text was kept; sources in ``fragments``
+        were translated in fragments), in one transaction; a read-only memory (a dry run)
+        keeps nothing."""
         if self.read_only:
             return
         today = self._today()
+
+        def state(source: str, target: str | None) -> str:
+            return KEPT if target is None else FRAGMENTS if source in fragments else WHOLE
+
         self._write(
-            "INSERT OR REPLACE INTO memory (package, settings, source, target, used) VALUES (?, ?, ?, ?, ?)",
-            ((package, settings, source, target, today) for source, target in results.items()),
+            "INSERT OR REPLACE INTO memory (package, settings, source, target, used, state) VALUES (?, ?, ?, ?, ?, ?)",
+            ((package, settings, source, target, today, state(source, target)) for source, target in results.items()),
         )
 
     def _write(self, sql: str, rows: Iterable[tuple]) -> None:
@@ -165,8 +197,9 @@ class TranslationMemory:
     def stats(self) -> list[MemoryStats]:
         if self._db is None:
             return []
+        fragments = f"SUM(state IS '{FRAGMENTS}')" if _has_state(self._db) else "0"
         rows = self._db.execute(
-            "SELECT package, settings, COUNT(*), COUNT(*) - COUNT(target), MAX(used) "
+            f"SELECT package, settings, COUNT(*), COUNT(*) - COUNT(target), MAX(used), {fragments} "
             "FROM memory GROUP BY package, settings ORDER BY package, settings"
         )
         return [MemoryStats(*row) for row in rows]
@@ -209,6 +242,11 @@ def _unreadable(err: sqlite3.DatabaseError) -> bool:
     return code is None or code in _UNREADABLE
 
 
+def _has_state(db: sqlite3.Connection) -> bool:
+    """Whether the store has schema 2's state column (one of schema 1 opened read-only has not)."""
+    return any(column[1] == "state" for column in db.execute("PRAGMA table_info(memory)"))
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     """Open the store and check it whole; raise sqlite3.DatabaseError if it is unusable."""
     db = sqlite3.connect(path, timeout=30)
@@ -219,10 +257,12 @@ def _connect(path: Path) -> sqlite3.Connection:
         if check != "ok":
             raise sqlite3.DatabaseError(f"integrity check: {check}")
         version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version not in (0, SCHEMA_VERSION):
+        if version not in (0, 1, SCHEMA_VERSION):
             raise sqlite3.DatabaseError(f"schema version {version}, this feedbridge writes {SCHEMA_VERSION}")
         with db:
             db.executescript(_SCHEMA)
+            if not _has_state(db):
+                db.execute("ALTER TABLE memory ADD COLUMN state TEXT")  # schema 1: every row's state NULL
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     except sqlite3.DatabaseError:
         db.close()

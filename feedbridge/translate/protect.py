@@ -7,6 +7,8 @@ space), nothing SentencePiece normalizes, so a model copies it through like any
 unknown acronym. After decoding, every placeholder must be found exactly once, or the
 translation is refused: math is never half-translated, dropped or doubled. A code is
 found wherever it stands, even glued to a word ("$N$-particle", "$\\omega$Test").
+A sentence refused that way can be translated in ``fragments``: the text between its
+placeholders, each piece on its own, the placeholders put back between the pieces.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ class Protected:
         rest = self.text
         for code, _ in self.spans:
             rest = rest.replace(code, " ")
-        return re.search(r"[^\W\d_]", rest) is not None
+        return has_words(rest)
 
 
 class Protector:
@@ -91,6 +93,22 @@ def restore(translation: str, protected: Protected) -> str | None:
     for code, original in protected.spans:
         translation = translation.replace(code, original)
     return translation
+
+
+def fragments(protected: Protected) -> list[str]:
+    """The text before, between and after the placeholders, in order: one piece more
+    than there are spans (an empty one where a placeholder starts or ends the text)."""
+    pieces = []
+    rest = protected.text
+    for code, _ in protected.spans:
+        before, _, rest = rest.partition(code)
+        pieces.append(before)
+    return pieces + [rest]
+
+
+def has_words(text: str) -> bool:
+    """Whether a text has a letter: anything besides digits and punctuation to translate."""
+    return re.search(r"[^\W\d_]", text) is not None
 
 
 def _codes(sentence: str):
