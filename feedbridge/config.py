@@ -12,6 +12,7 @@ import re
 import reprlib
 import string
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,6 +40,18 @@ DEFAULT_REQUEST_DEADLINE = 120.0  # seconds for one request, its redirects and i
 DEFAULT_RUN_DEADLINE = 1800.0  # seconds a run may spend fetching in all, waits and retries included
 DEFAULT_WINDOW_DAYS = 7  # announcement days each feed keeps
 DEFAULT_MAX_ENTRIES = 2000  # entries each feed keeps at most
+# arXiv's holidays (arxiv.holidays) as arXiv lists them: working days without a submission
+# deadline, each taking away the next announcement (feedbridge/announcement_days.py says
+# which; docs/calendar.md has the sources). 2025: arXiv's availability page as of August
+# 2025, with Friday 4 July from arXiv's own holiday table; 2026: the page since January
+# 2026. No list for 2027 has been published yet: a year without one counts every weekday
+# as an announcement day, until a config adds arXiv's dates.
+DEFAULT_HOLIDAYS: tuple[date, ...] = tuple(map(date.fromisoformat, (
+    "2025-01-01", "2025-01-20", "2025-06-19", "2025-07-04", "2025-07-06", "2025-09-01",
+    "2025-11-27", "2025-12-25", "2025-12-30",
+    "2026-01-01", "2026-01-19", "2026-06-19", "2026-07-03", "2026-09-07", "2026-11-26",
+    "2026-12-25", "2026-12-29", "2026-12-31",
+)))
 
 # arXiv's category forms: "cs.AI", "math.AP", "astro-ph.GA", "cond-mat.mes-hall", "hep-th";
 # a feed may combine several with "+" ("cs.AI+cs.CL").
@@ -47,6 +60,7 @@ CATEGORY_RE = re.compile(rf"{_ONE_CATEGORY}(?:\+{_ONE_CATEGORY})*")
 # A feed name becomes a file name in the output folder: no separators, no leading dot.
 FEED_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,99}")
 LANG_RE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z]{2,4})?")
+ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # date.fromisoformat alone also takes 20260119
 # YAML aliases may stand for at most this many values in all: a list of categories shared
 # by a few topics is dozens; an alias bomb ("billion laughs") is billions from 500 bytes.
 MAX_ALIAS_VALUES = 10_000
@@ -148,6 +162,7 @@ class Config:
     max_entries: int = DEFAULT_MAX_ENTRIES
     enrich: bool = True  # ask the arXiv API for comments, journal refs, DOIs, affiliations
     api_url: str = DEFAULT_API_URL  # the arXiv API's query endpoint
+    holidays: tuple[date, ...] = DEFAULT_HOLIDAYS  # arXiv's holidays, sorted (announcement_days.py)
     glossary: tuple[str, ...] = ()  # terms never translated (model names, acronyms)
     workers: int = 0  # CTranslate2 workers; 0: one per core (one on a GPU)
     threads: int = 1  # threads per worker
@@ -177,6 +192,7 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "run_deadline": DEFAULT_RUN_DEADLINE,
         "enrich": True,
         "api_url": DEFAULT_API_URL,
+        "holidays": DEFAULT_HOLIDAYS,
     },
     "translation": {
         "from": "en", "to": "ja", "beam_size": 4, "device": "auto",
@@ -418,6 +434,7 @@ class _Validator:
             max_entries=self.number(window["max_entries"], "window.max_entries", int, 1),
             enrich=self.boolean(arxiv["enrich"], "arxiv.enrich"),
             api_url=self.http_url(arxiv["api_url"], "arxiv.api_url"),
+            holidays=self.holidays(arxiv["holidays"], "arxiv.holidays"),
         )
 
     def feed_url(self, value: Any, key: str) -> str:
@@ -437,6 +454,25 @@ class _Validator:
         if not fields:
             raise self.fail(key, "a URL template containing {category}", value)
         return value
+
+    def holidays(self, value: Any, key: str) -> tuple[date, ...]:
+        """ISO dates, written bare (YAML reads them as dates) or quoted; kept sorted, each once.
+        An empty list means no holidays: every weekday is an announcement day."""
+        if not isinstance(value, (list, tuple)):
+            shown = value.isoformat() if isinstance(value, date) else value
+            raise self.fail(key, "a list of arXiv's holidays as ISO dates, like [2026-01-19, 2026-06-19]", shown)
+        return tuple(sorted({self.iso_date(item, f"{key}[{i}]") for i, item in enumerate(value)}))
+
+    def iso_date(self, value: Any, key: str) -> date:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        if isinstance(value, str) and ISO_DATE_RE.fullmatch(value):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:  # 2026-02-30
+                pass
+        shown = value.isoformat() if isinstance(value, datetime) else value
+        raise self.fail(key, "a date like 2026-01-19 (year-month-day, no time)", shown)
 
     def glossary(self, value: Any) -> tuple[str, ...]:
         if not isinstance(value, list):

@@ -1,12 +1,13 @@
 """The config loader: defaults, path resolution, and one clear error per mistake."""
 
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from unittest.mock import patch
 
 import pytest
 
-from feedbridge.config import key_error, load_config, parse_config
+from feedbridge.config import DEFAULT_HOLIDAYS, key_error, load_config, parse_config
 from feedbridge.translate import packages
 from feedbridge.translate.backend import check_models
 from feedbridge.errors import ConfigError
@@ -360,3 +361,46 @@ def test_a_feed_url_placeholder_other_than_category_is_refused_on_load(template,
 def test_a_feed_url_with_doubled_braces_is_a_literal_brace():
     config = parse(MINIMAL.replace('arxiv: {', 'arxiv: {feed_url: "https://x.org/{category}?q={{all}}", '))
     assert config.feed_url_for(config.feeds[0]) == "https://x.org/cs.AI?q={all}"
+
+
+# --- arXiv's holidays ---------------------------------------------------------------------
+
+def test_holidays_default_to_arxivs_published_lists():
+    config = parse(MINIMAL)
+    assert config.holidays == DEFAULT_HOLIDAYS
+    assert list(config.holidays) == sorted(config.holidays)
+    assert {d.year for d in config.holidays} == {2025, 2026}
+    assert date(2025, 12, 30) in config.holidays  # why the physics capture of 2025-12-31 is empty
+
+
+def test_holidays_are_replaced_bare_or_quoted_sorted_and_each_once():
+    config = parse(MINIMAL.replace(
+        "arxiv: {", "arxiv: {holidays: [2027-01-18, '2026-12-31', 2027-01-18, \"2027-01-01\"], "))
+    assert config.holidays == (date(2026, 12, 31), date(2027, 1, 1), date(2027, 1, 18))
+
+
+def test_an_empty_holiday_list_means_every_weekday():
+    assert parse(MINIMAL.replace("arxiv: {", "arxiv: {holidays: [], ")).holidays == ()
+
+
+@pytest.mark.parametrize("value, key, shown", [
+    ("2026-01-19", "arxiv.holidays", "got '2026-01-19'"),  # one date, not a list
+    ("'2026-01-19, 2026-06-19'", "arxiv.holidays", "'2026-01-19, 2026-06-19'"),
+    ("[2026-01-19, next monday]", "arxiv.holidays[1]", "'next monday'"),
+    ("[20260119]", "arxiv.holidays[0]", "20260119"),
+    ("['20260119']", "arxiv.holidays[0]", "'20260119'"),  # fromisoformat alone would take it
+    ("['2026-02-30']", "arxiv.holidays[0]", "'2026-02-30'"),
+    ("['2026-1-19']", "arxiv.holidays[0]", "'2026-1-19'"),
+    ("[2026-01-19 20:00:00]", "arxiv.holidays[0]", "'2026-01-19T20:00:00'"),  # a time is not a day
+    ("[null]", "arxiv.holidays[0]", None),
+])
+def test_a_holiday_that_is_not_a_date_is_one_line_naming_its_key(value, key, shown):
+    message = error_of(MINIMAL.replace("arxiv: {", f"arxiv: {{holidays: {value}, "))
+    assert f"{key}: expected " in message
+    if shown is not None:
+        assert shown in message
+
+
+def test_a_misspelt_holidays_key_is_refused():
+    message = error_of(MINIMAL.replace("arxiv: {", "arxiv: {holiday: [2026-01-19], "))
+    assert "arxiv.holiday: expected one of the known keys" in message and "holidays" in message
