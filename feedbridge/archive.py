@@ -86,7 +86,7 @@ class FeedArchive:
 class Verdict:
     """What to do with one source's fetch: merge it ("fresh") or keep the feed as it is."""
 
-    status: str  # "fresh", "empty" or "stale"
+    status: str  # "fresh", "empty", "current" or "stale"
     message: str = ""
 
 
@@ -96,13 +96,19 @@ def batch_of(feed: SourceFeed) -> Batch:
     return Batch(announced, frozenset(f"{p.arxiv_id}v{p.version}" for p in feed.papers))
 
 
-def judge(previous: Batch | None, fetched: SourceFeed) -> Verdict:
-    """arXiv can lag and serve yesterday's batch again: compare ids, not timestamps."""
+def judge(previous: Batch | None, fetched: SourceFeed, due: date | None = None) -> Verdict:
+    """arXiv can lag and serve yesterday's batch again: compare ids, not timestamps.
+
+    ``due`` is the announcement day the RSS should serve now (announcement_days.served_day):
+    the batch already published is then current, not stale, when it is that day's — as
+    on every attempt of a morning after the first that published it."""
     if not fetched.papers:
         return Verdict("empty", "arXiv sent no papers (weekend or holiday); the published feed is kept")
     batch = batch_of(fetched)
     if previous is not None and batch.ids == previous.ids:
         day = previous.announced.date().isoformat()
+        if due is not None and previous.announced.date() >= due:
+            return Verdict("current", f"arXiv's latest batch (announced {day}) is already published")
         return Verdict("stale", f"arXiv sent the same batch as last time (announced {day}); the published feed is kept")
     if previous is not None and batch.announced < previous.announced:
         return Verdict(

@@ -116,7 +116,8 @@ class FeedStatus(str, Enum):
 
     UPDATED = "updated"  # a fresh batch was merged
     EMPTY = "empty"  # the source announced nothing (weekend, holiday): the feed is kept
-    STALE = "stale"  # the source sent the last batch again, or an older one: the feed is kept
+    STALE = "stale"  # the source sent the last batch again, or an older one, though a newer is due: the feed is kept
+    CURRENT = "current"  # the source sent the batch the feed already holds, and no newer one is due
     FAILED = "failed"  # reading or writing it failed: the feed is kept
     PARTIAL = "partial"  # a topic feed updated from some of its sources; another failed
     SKIPPED = "skipped"  # not selected by --only: the feed is kept

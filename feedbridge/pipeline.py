@@ -28,9 +28,10 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
+from feedbridge.announcement_days import served_day
 from feedbridge.archive import (
     Batch, FeedArchive, Window, batch_of, carry_over, judge, merge,
     published_translations, select_papers,
@@ -211,7 +212,8 @@ def plan(config: Config, options: BuildOptions, log: Log = lambda _: None, detai
     categories = list(dict.fromkeys(c for feed in selected for c in feed.sources))
     result.locations = [run_.source.location(c) for c in categories]
     fetched = _fetch(run_, categories)
-    result.feeds = {feed.name: plan_feed(feed, result.histories[feed.name], fetched) for feed in selected}
+    due = served_day(datetime.now(timezone.utc), config.holidays)
+    result.feeds = {feed.name: plan_feed(feed, result.histories[feed.name], fetched, due) for feed in selected}
     result.requests = 0 if options.from_dir else len(categories)
     _enrich(run_, result)
     pairs = dict.fromkeys((f.source_lang, f.target_lang) for f in selected)
@@ -273,8 +275,10 @@ def _fetch(run_: _Run, categories: Sequence[str]) -> dict[str, SourceFeed | Feed
     return fetched
 
 
-def plan_feed(feed: FeedConfig, history: History, fetched: dict[str, SourceFeed | FeedbridgeError]) -> FeedPlan:
-    """Judge each of the feed's sources and choose the papers that change it."""
+def plan_feed(feed: FeedConfig, history: History, fetched: dict[str, SourceFeed | FeedbridgeError],
+              due: date | None = None) -> FeedPlan:
+    """Judge each of the feed's sources and choose the papers that change it; ``due`` is
+    the announcement day arXiv's RSS should serve now (archive.judge)."""
     plan_ = FeedPlan(feed, history)
     failures, kept = [], []
     for category in feed.sources:
@@ -283,7 +287,7 @@ def plan_feed(feed: FeedConfig, history: History, fetched: dict[str, SourceFeed 
             failures.append(str(got))
             continue
         plan_.degraded = tuple(dict.fromkeys((*plan_.degraded, *got.degraded)))
-        verdict = judge(history.archive.batches.get(category), got)
+        verdict = judge(history.archive.batches.get(category), got, due)
         if verdict.status == "fresh":
             plan_.batches[category] = batch_of(got)
             plan_.papers += got.papers
@@ -296,8 +300,9 @@ def plan_feed(feed: FeedConfig, history: History, fetched: dict[str, SourceFeed 
     if failures:
         plan_.status = FeedStatus.PARTIAL if plan_.batches else FeedStatus.FAILED
     elif not plan_.batches:
-        stale = any(v.status == "stale" for v, _ in kept)
-        plan_.status = FeedStatus.STALE if stale else FeedStatus.EMPTY
+        statuses = {v.status for v, _ in kept}
+        plan_.status = (FeedStatus.STALE if "stale" in statuses
+                        else FeedStatus.CURRENT if "current" in statuses else FeedStatus.EMPTY)
     return plan_
 
 

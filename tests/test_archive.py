@@ -83,6 +83,16 @@ def test_guard_empty_stale_older_and_fresh():
     assert archive.judge(earlier, feed).status == "fresh"
 
 
+def test_the_published_batch_is_current_when_it_is_the_one_due_and_stale_when_a_newer_is():
+    feed = fixture_papers()
+    batch = archive.batch_of(feed)
+    day = batch.announced.date()
+    assert archive.judge(batch, feed, due=day).status == "current"
+    assert "already published" in archive.judge(batch, feed, due=day).message
+    assert archive.judge(batch, feed, due=day + timedelta(days=1)).status == "stale"
+    assert archive.judge(None, feed, due=day).status == "fresh"
+
+
 def test_same_ids_with_a_new_date_are_still_the_same_batch():
     feed = fixture_papers()
     moved = replace(archive.batch_of(feed), announced=feed.announced - timedelta(days=1))

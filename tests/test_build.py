@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -243,6 +244,29 @@ def test_strict_turns_a_stale_feed_into_a_failed_run(tmp_path, saved_feeds, inst
     result = build("--config", config, "--from-dir", saved_feeds, "--offline", "--strict")
     assert result.exit_code == ExitCode.PARTIAL  # quant-ph is stale; physics is empty, which is no failure
     assert "Error: quant-ph.ja: arXiv sent the same batch as last time" in result.output
+
+
+def test_a_second_attempt_on_the_morning_of_its_batch_is_current_and_passes_strict(tmp_path, installed_model):
+    """The workflow tries several times a morning: once today's batch is published, the
+    later attempts find it again and must neither fail --strict nor call it stale."""
+    from feedbridge.announcement_days import served_day
+    from feedbridge.config import DEFAULT_HOLIDAYS
+    from support.feeds import day_document, items
+
+    today = served_day(datetime.now(timezone.utc), DEFAULT_HOLIDAYS)
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / "quant-ph.xml").write_bytes(day_document(today, items()["new"][:3]))
+    config = write_config(tmp_path, feeds=["quant-ph"])
+    assert build("--config", config, "--from-dir", saved, "--strict").exit_code == 0
+
+    again = build("--config", config, "--from-dir", saved, "--strict")
+
+    assert again.exit_code == 0, again.output
+    status = json.loads((tmp_path / "out" / "status.json").read_text())["feeds"][0]
+    assert status["status"] == "current"
+    assert status["message"] == f"arXiv's latest batch (announced {today}) is already published"
+    assert "Up to date: arXiv's latest announcement is published" in (tmp_path / "out" / "quant-ph.ja.html").read_text()
 
 
 # --- enrichment from the arXiv API ----------------------------------------------------

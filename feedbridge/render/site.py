@@ -39,6 +39,7 @@ _STATUS_WORDS = {
     FeedStatus.UPDATED: "Updated",
     FeedStatus.EMPTY: "No new papers this run (arXiv announced nothing); the last papers stay",
     FeedStatus.STALE: "arXiv sent the previous batch again; the last papers stay",
+    FeedStatus.CURRENT: "Up to date: arXiv's latest announcement is published",
     FeedStatus.FAILED: "Not updated this run (an error); the last published papers stay",
     FeedStatus.PARTIAL: "Updated from some of its categories; another could not be read",
     FeedStatus.SKIPPED: "Not rebuilt this run",
