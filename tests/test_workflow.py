@@ -7,7 +7,8 @@ Each linter is also shown a broken workflow, so a test that passes means the lin
 
 The job graph is read from the YAML: cache restore (site) → build → verify → deploy →
 cache save. The build step's own shell script is run with bash and a fake `feedbridge`,
-so its exit-code mapping is tested as GitHub runs it.
+so its exit-code mapping is tested as GitHub runs it; the keep-alive step's, with a fake
+`gh`. The schedule's cron lines are turned into New York times, winter and summer.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ import subprocess
 import sys
 import sysconfig
 import tarfile
+from datetime import date, datetime, time, timedelta, timezone
+from itertools import combinations
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -60,6 +64,12 @@ printf '%s\\n' "$@" > "$FAKE_ARGS"
 if [ -n "$FAKE_SIGNAL" ]; then kill -s "$FAKE_SIGNAL" $$; fi
 exit "$FAKE_EXIT"
 """
+# A stand-in for the GitHub CLI: records its arguments, then exits with $FAKE_EXIT.
+FAKE_GH = """#!/bin/sh
+printf '%s\\n' "$@" > "$FAKE_ARGS"
+exit "$FAKE_EXIT"
+"""
+NEW_YORK = ZoneInfo("America/New_York")
 # `uses: owner/repo[/path]@ref # version`, as each line of the workflow must read.
 USES = re.compile(r"^\s*(?:- )?uses: (?P<repo>[\w.-]+/[\w.-]+)(?P<path>/[\w./-]+)?@(?P<ref>\S+)(?: # (?P<version>\S+))?$")
 
@@ -136,14 +146,103 @@ def job_using(workflow: dict, action: str) -> tuple[str, dict]:
     return found
 
 
-def test_runs_on_weekdays_after_arxivs_switch_and_by_hand(workflow):
-    (schedule,) = workflow["on"]["schedule"]
-    minute, hour, _, _, weekdays = schedule["cron"].split()
-    assert int(minute) not in (0, 15, 30, 45)  # an off-hour minute, away from the crowd
-    assert 5 <= int(hour) < 12  # after midnight in New York, summer (04 UTC) and winter (05 UTC)
-    assert weekdays == "1-5"
+def needs_of(job: dict) -> list[str]:
+    needs = job.get("needs", [])
+    return [needs] if isinstance(needs, str) else needs
+
+
+def keep_alive_job(workflow: dict) -> tuple[str, dict]:
+    """The job that enables the workflow again through the REST API."""
+    (found,) = [(name, job) for name, job in workflow["jobs"].items()
+                if any("/enable" in step.get("run", "") for step in job["steps"])]
+    return found
+
+
+def cron_field(field: str, low: int, high: int) -> set[int]:
+    """The values one cron field (`*`, `5`, `1-5`, `*/3`, `8-20/4`, `5/10`, lists of these) stands for."""
+    values: set[int] = set()
+    for part in field.split(","):
+        span, _, step = part.partition("/")
+        first, _, last = span.partition("-")
+        if span == "*":
+            start, stop = low, high
+        else:  # `5/10` runs from 5 to the end of the range
+            start, stop = int(first), int(last or (high if step else first))
+        assert low <= start <= stop <= high, f"{part!r} is outside {low}-{high}"
+        values.update(range(start, stop + 1, int(step or 1)))
+    return values
+
+
+def attempts_on(cron: str, day: date) -> list[datetime]:
+    """The times (UTC) one cron line starts the workflow on one UTC day."""
+    minute, hour, day_of_month, month, weekday = cron.split()
+    # GitHub ORs a restricted day of month with a restricted weekday; this schedule needs neither.
+    assert (day_of_month, month) == ("*", "*"), cron
+    if day.isoweekday() % 7 not in cron_field(weekday, 0, 6):  # cron: 0 is Sunday
+        return []
+    return sorted(datetime.combine(day, time(h, m), timezone.utc)
+                  for h in cron_field(hour, 0, 23) for m in cron_field(minute, 0, 59))
+
+
+def attempts_for(workflow: dict, day: date) -> list[datetime]:
+    """The scheduled attempts, in New York time, from 20:30 the evening before `day` until noon.
+
+    arXiv announces at 20:00 New York time, Sunday to Thursday, and labels the batch with the
+    next day; the RSS switches to it at midnight.
+    """
+    start = datetime.combine(day - timedelta(days=1), time(20, 30), NEW_YORK)
+    end = datetime.combine(day, time(12, 0), NEW_YORK)
+    crons = [entry["cron"] for entry in workflow["on"]["schedule"]]
+    utc = {at for cron in crons for offset in (-1, 0, 1) for at in attempts_on(cron, day + timedelta(days=offset))}
+    return sorted(at.astimezone(NEW_YORK) for at in utc if start <= at < end)
+
+
+def week_from(monday: date) -> list[date]:
+    return [monday + timedelta(days=n) for n in range(7)]
+
+
+@pytest.mark.parametrize("monday", [
+    pytest.param(date(2026, 1, 12), id="winter-EST"),
+    pytest.param(date(2026, 7, 13), id="summer-EDT"),
+    pytest.param(date(2026, 3, 9), id="first-EDT-week"),  # clocks went forward on Sunday 03-08
+    pytest.param(date(2026, 11, 2), id="first-EST-week"),  # and back on Sunday 11-01
+])
+def test_several_attempts_cover_every_new_york_morning_after_an_announcement(workflow, monday):
+    for day in week_from(monday):
+        attempts = attempts_for(workflow, day)
+        if day.isoweekday() > 5:  # nothing is announced for a Saturday or a Sunday
+            assert attempts == [], f"{day:%a %Y-%m-%d}"
+            continue
+        shown = [f"{at:%a %H:%M %Z}" for at in attempts]
+        assert len(attempts) >= 3, f"{day:%a %Y-%m-%d}: {shown}"
+        # spread out: no two attempts within 30 minutes (one would wait for the other)
+        assert all(later - earlier >= timedelta(minutes=30) for earlier, later in combinations(attempts, 2)), shown
+        # every attempt comes after the RSS switched to the batch labelled `day`
+        assert all(at.date() == day for at in attempts), shown
+        # and at least one well into the morning, for a category that lags
+        assert attempts[-1].time() >= time(9, 0), shown
+
+
+def test_schedule_avoids_the_top_of_the_hour_and_can_be_run_by_hand(workflow):
+    for entry in workflow["on"]["schedule"]:
+        minutes = cron_field(entry["cron"].split()[0], 0, 59)
+        assert minutes.isdisjoint({0, 15, 30, 45}), entry  # an off-hour minute, away from the crowd
     assert "workflow_dispatch" in workflow["on"]
-    assert workflow["concurrency"]["cancel-in-progress"] is False  # one run at a time
+
+
+def test_cron_fields_are_read_as_github_reads_them():
+    assert cron_field("*/20", 0, 59) == {0, 20, 40}
+    assert cron_field("5,8-14/3", 0, 23) == {5, 8, 11, 14}
+    assert cron_field("5/20", 0, 59) == {5, 25, 45}
+    assert [f"{at:%H:%M}" for at in attempts_on("23 5,14 * * 1-5", date(2026, 1, 12))] == ["05:23", "14:23"]
+    assert attempts_on("23 5 * * 1-5", date(2026, 1, 11)) == []  # a Sunday
+    assert attempts_on("23 5 * * 0", date(2026, 1, 11))  # 0 is Sunday
+
+
+def test_two_attempts_never_run_or_deploy_at_once(workflow):
+    # one group for the whole workflow, the same for every run: a run waits for the one in progress
+    assert workflow["concurrency"] == {"group": "pages", "cancel-in-progress": False}
+    assert all("concurrency" not in job for job in workflow["jobs"].values())  # no job leaves the group
 
 
 def test_every_action_is_pinned_to_a_commit_with_its_version_beside_it(workflow):
@@ -167,9 +266,11 @@ def test_each_job_has_only_the_permissions_it_needs(workflow):
     jobs = workflow["jobs"]
     deploy_name, _ = job_using(workflow, "actions/deploy-pages")
     save_name, _ = job_using(workflow, "actions/cache/save")
+    keep_alive_name, _ = keep_alive_job(workflow)
     expected = {name: {} for name in jobs}  # a job not named below needs no token at all
     expected["build"] = {"contents": "read", "pages": "read"}  # checkout; configure-pages reads the URL
     expected[deploy_name] = {"pages": "write", "id-token": "write"}
+    expected[keep_alive_name] = {"actions": "write"}  # enable the workflow, nothing else
     assert {name: job.get("permissions") for name, job in jobs.items()} == expected
     assert expected[save_name] == {}
     checkouts = [step for job in jobs.values() for step in steps_using(job, "actions/checkout")]
@@ -246,7 +347,7 @@ def test_a_partly_failed_build_is_deployed_then_fails_the_run(workflow):
     save_name, _ = job_using(workflow, "actions/cache/save")
     failing = [(name, job) for name, job in workflow["jobs"].items() if "outputs.status == '4'" in job.get("if", "")]
     ((name, job),) = failing
-    needs = [job["needs"]] if isinstance(job["needs"], str) else job["needs"]
+    needs = needs_of(job)
     assert deploy_name in needs  # runs only after the good feeds are deployed
     assert save_name not in (name, *needs) and name not in workflow["jobs"][save_name]["needs"]  # never stops the save
     (step,) = job["steps"]
@@ -326,3 +427,35 @@ def test_save_job_unpacks_the_artifact_as_upload_pages_artifact_packs_it(workflo
 def test_output_folder_in_the_workflow_is_the_configs():
     config = yaml.safe_load((ROOT / "feeds.yaml").read_text())
     assert config["site"]["output_dir"] == "site"
+
+
+def test_keep_alive_job_runs_on_every_scheduled_attempt_whatever_the_build_did(workflow):
+    name, job = keep_alive_job(workflow)
+    assert job["if"] == "github.event_name == 'schedule'"
+    assert "needs" not in job  # a failed build never stops it
+    assert job["permissions"] == {"actions": "write"}
+    assert job["timeout-minutes"] <= 10
+    (step,) = job["steps"]
+    assert "uses" not in step  # the runner's own GitHub CLI: no action to trust
+    assert step["env"] == {"GH_TOKEN": "${{ github.token }}"}  # the run's own token, never a personal one
+    assert all(name not in needs_of(other) for other in workflow["jobs"].values())  # and stops nothing
+
+
+@pytest.mark.parametrize(("exit_code", "ok"), [("0", True), ("1", False)])
+def test_keep_alive_step_enables_the_workflow_it_runs_in(workflow, tmp_path, exit_code, ok):
+    _, job = keep_alive_job(workflow)
+    (step,) = job["steps"]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "gh"
+    fake.write_text(FAKE_GH)
+    fake.chmod(0o755)
+    args = tmp_path / "args"
+    done = run_step(step, tmp_path, {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "FAKE_ARGS": str(args), "FAKE_EXIT": exit_code,
+        "GITHUB_REPOSITORY": "alice/feeds",
+        "GITHUB_WORKFLOW_REF": f"alice/feeds/.github/workflows/{WORKFLOW.name}@refs/heads/main"})
+    # PUT /repos/{owner}/{repo}/actions/workflows/{workflow_id}/enable, the file name as the id
+    assert args.read_text().splitlines() == [
+        "api", "--method", "PUT", f"repos/alice/feeds/actions/workflows/{WORKFLOW.name}/enable"]
+    assert (done.returncode == 0) is ok, done.stdout + done.stderr  # a refused call fails the run: you hear of it
