@@ -38,10 +38,11 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 # PyTorch goes in first, from PyTorch's CPU index (where that cannot be reached, pip takes
 # the wheel from its find-links, e.g. /opt/wheels); a plain `pip install torch` would pull
 # a CUDA build of several GB. `pip install 'feedbridge[convert]'` needs the same first step.
+# --no-deps: PyTorch's own dependencies come from the usual index with the test extra.
 $(VENV)/.installed-test: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet torch==$(TORCH_VERSION) --index-url $(TORCH_CPU_INDEX)
+	$(BIN)/python -m pip install --quiet --no-deps torch==$(TORCH_VERSION) --index-url $(TORCH_CPU_INDEX)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 

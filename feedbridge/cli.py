@@ -334,8 +334,8 @@ def serve(out_dir: Path, port: int) -> None:
 
 @cli.group()
 def models() -> None:
-    """Manage translation models: Argos Translate packages ($ARGOS_PACKAGES_DIR) and
-    converted MarianMT models ($FEEDBRIDGE_MODELS_DIR)."""
+    """Manage translation models: Argos Translate packages ($ARGOS_PACKAGES_DIR), and
+    MarianMT models ($FEEDBRIDGE_MODELS_DIR) installed from the catalog or added from a folder."""
 
 
 @models.command("list")
@@ -367,15 +367,24 @@ def models_list() -> None:
               " (default: the folder's name).")
 @click.option("--licence", "--license", "licence", metavar="TEXT",
               help="The model's licence (default: from its README or LICENSE file, else 'unknown').")
-def models_add(path: Path, source: str | None, target: str | None, name: str | None, licence: str | None) -> None:
-    """Add the converted MarianMT model in PATH (ct2-transformers-converter's output:
-    model.bin, config.json, the vocabulary, source.spm, target.spm), copied into
-    $FEEDBRIDGE_MODELS_DIR once a probe translation has run; a folder that fails is refused whole."""
+@click.option("--attribution", metavar="TEXT",
+              help="What the site and the feeds say of the model, as its licence asks (a CC BY or CC BY-SA"
+              " model: its name, authors and licence; default: its name, version and licence).")
+def models_add(path: Path, source: str | None, target: str | None, name: str | None, licence: str | None,
+               attribution: str | None) -> None:
+    """Add the MarianMT model in PATH, copied into $FEEDBRIDGE_MODELS_DIR once a probe
+    translation has run; a folder that fails is refused whole.
+
+    PATH is either ct2-transformers-converter's output (model.bin, config.json, the
+    vocabulary, source.spm, target.spm) or a Hugging Face MarianMT folder (config.json,
+    model.safetensors or pytorch_model.bin, source.spm, target.spm, vocab.json), which is
+    converted to int8 first: that needs the convert extra, with the CPU build of PyTorch
+    installed before it (docs/models.md)."""
     from feedbridge.translate import marian
     from feedbridge.translate.backend import MODEL_KINDS
 
     model = marian.add_model(path, name=name, source=source, target=target, licence=licence,
-                             reserved=MODEL_KINDS.kind_names)
+                             reserved=MODEL_KINDS.kind_names, attribution=attribution)
     click.echo(f"added {model.name} {model.version} ({model.source_lang}->{model.target_lang}, licence: {model.licence})"
                f" in {model.path}; choose it with 'model: {model.name}'")
 
@@ -391,23 +400,55 @@ def models_remove(name: str) -> None:
 
 
 @models.command("install")
-@click.argument("source", required=False)
-@click.argument("target", required=False)
+@click.argument("names", nargs=-1, metavar="[NAME | SOURCE TARGET]")
 @click.option("--file", "archive", type=click.Path(dir_okay=False, path_type=Path),
               help="Install this .argosmodel file instead of downloading from the index.")
-def models_install(source: str | None, target: str | None, archive: Path | None) -> None:
-    """Install the SOURCE->TARGET package from the Argos index ($ARGOS_PACKAGE_INDEX), or --file."""
+@click.pass_context
+def models_install(ctx: click.Context, names: tuple[str, ...], archive: Path | None) -> None:
+    """Install NAME from the model catalog (see 'models catalog'; $FEEDBRIDGE_MODEL_CATALOG
+    replaces it), or the SOURCE->TARGET package from the Argos index ($ARGOS_PACKAGE_INDEX),
+    or --file. A catalog model's files are checked against the sizes and SHA-256 sums of
+    their first download, and it is installed whole or not at all."""
     from feedbridge.translate import packages
 
     if archive is not None:
-        if source or target:
+        if names:
             raise click.UsageError("give either SOURCE TARGET or --file, not both")
         installed = packages.install_from_file(archive)
-    elif source and target:
-        installed = packages.install_from_index(source, target)
+    elif len(names) == 1:
+        _install_from_catalog(names[0], _output(ctx))
+        return
+    elif len(names) == 2:
+        installed = packages.install_from_index(*names)
     else:
-        raise click.UsageError("give SOURCE and TARGET language codes (e.g. 'en ja'), or --file")
+        raise click.UsageError("give a catalog model's NAME (e.g. 'fugumt'), SOURCE and TARGET language codes"
+                               " (e.g. 'en ja'), or --file")
     click.echo(f"installed {installed.code} {installed.version} in {installed.path}")
+
+
+def _install_from_catalog(name: str, out: _Output) -> None:
+    from feedbridge.translate import catalog
+    from feedbridge.translate.backend import MODEL_KINDS
+
+    known = catalog.load_catalog()
+    if name not in known:
+        raise click.UsageError(
+            f"{name!r} is not in the model catalog ({', '.join(known)}); an Argos package is installed with"
+            " SOURCE TARGET (e.g. 'en ja'), a file with --file"
+        )
+    model = catalog.install(known[name], reserved=MODEL_KINDS.kind_names, log=out.info)
+    click.echo(f"installed {model.name} {model.version} ({model.source_lang}->{model.target_lang},"
+               f" licence: {model.licence}) in {model.path}; choose it with 'model: {model.name}'")
+
+
+@models.command("catalog")
+def models_catalog() -> None:
+    """List the models 'models install NAME' knows: name, language pair, title, licence,
+    approximate size and what is downloaded ($FEEDBRIDGE_MODEL_CATALOG replaces the list)."""
+    from feedbridge.translate import catalog
+
+    for model in catalog.load_catalog().values():
+        click.echo(model.line())
 
 
 @cli.group()

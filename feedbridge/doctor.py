@@ -155,6 +155,9 @@ def check_config(path: Path) -> tuple[Config | None, Check]:
 
 
 def check_package(source: str, target: str) -> Check:
+    """The Argos package of a pair whose feeds use the default model; where the model
+    catalog knows a better model for the pair, the line says so, with its licence (advice:
+    the package stays the default, and its fix)."""
     name = f"translation package {source}->{target}"
     try:
         package = packages.find_package(source, target)
@@ -162,10 +165,18 @@ def check_package(source: str, target: str) -> Check:
         return Check(name, False, str(error), "remove that folder, then install the package again")
     if package is None:
         return Check(
-            name, False, f"not installed in {packages.packages_dir()}",
+            name, False, f"not installed in {packages.packages_dir()}{_better_model(source, target)}",
             f"feedbridge models install {source} {target}",
         )
-    return Check(name, True, f"{package.provenance} in {package.path}")
+    return Check(name, True, f"{package.provenance} in {package.path}{_better_model(source, target)}")
+
+
+def _better_model(source: str, target: str) -> str:
+    """"; <the catalog's model> translates … better: …", or nothing for a pair it lacks."""
+    from feedbridge.translate.catalog import better_models
+
+    better = better_models(source, target)
+    return f"; {better[0].hint()}" if better else ""
 
 
 def check_model(name: str) -> Check:

@@ -52,7 +52,7 @@ translation:
   # The language every feed is translated into; a feed can set its own "to".
   # `feedbridge models list` shows the installed translation packages.
   to: {target}
-
+{model_hint}
 # Conditional-GET state and other caches, relative to this file.
 cache_dir: .cache/feedbridge
 
@@ -94,9 +94,32 @@ def starter_config(
         source=_quoted(source),
         target=_quoted(target),
         feeds="".join(f"  - category: {_quoted(category)}\n" for category in chosen),
+        model_hint=_model_hint(source, target),
     )
     check_models(parse_config(text, Path("feeds.yaml")))
     return text
+
+
+def _model_hint(source: str, target: str) -> str:
+    """Comment lines under ``to:`` naming the model catalog's models for the pair, each
+    with its licence; nothing for a pair the catalog lacks. Advice only: the starter
+    keeps the default model (the Argos package), so a first config needs no choice."""
+    from feedbridge.translate.catalog import better_models
+
+    better = better_models(source, target)
+    if not better:
+        return ""
+    lines = [
+        f"  # The default model is the Argos Translate package; for {source}->{target}, better ones can be",
+        "  # installed by name (docs/models.md compares them):",
+    ]
+    for model in better:
+        lines.append(f"  #   feedbridge models install {model.name}   # {model.title}, licence {model.licence}")
+    lines += [
+        f"  # then choose one here with `model: {better[0].name}`. A CC BY-SA model must be credited",
+        "  # wherever its translations are published.",
+    ]
+    return "".join(line + "\n" for line in lines)
 
 
 def write_starter(path: Path, text: str, force: bool = False) -> None:

@@ -448,3 +448,92 @@ def test_trained_toy_model_builds_a_feed(tmp_path):
     assert result.exit_code == 0, result.output
     feed = (tmp_path / "out" / "quant-ph.ja.xml").read_text(encoding="utf-8")
     assert f"toy-en-ja {version}" in feed and "CTranslate2 (MarianMT)" in feed
+
+
+# ---------------------------------------------------------------- Hugging Face folders, converted
+
+
+@pytest.fixture(scope="module")
+def hf_folder(tmp_path_factory) -> Path:
+    """A tiny random MarianMT in Hugging Face's layout (tests/support/hf_marian.py), built once."""
+    from support.hf_marian import build_hf_marian_folder
+
+    return build_hf_marian_folder(tmp_path_factory.mktemp("hf") / "tiny-hf-marian")
+
+
+def test_a_hugging_face_folder_is_converted_and_added(hf_folder, models_folder):
+    result = run("models", "add", hf_folder, "--name", "hf-tiny")
+
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("added hf-tiny ") and result.output.count("\n") == 1  # no progress bars
+    model = marian.find_model("hf-tiny")
+    assert sorted(p.name for p in model.path.iterdir()) == [
+        "README.md", "config.json", marian.RECORD_FILE, "model.bin", "shared_vocabulary.json", "source.spm", "target.spm",
+    ]
+    assert model.licence == "cc-by-sa-4.0"  # the model card's front matter, copied with the model
+    assert (model.path / "source.spm").read_bytes() == (hf_folder / "source.spm").read_bytes()
+    vocabulary = json.loads((model.path / "shared_vocabulary.json").read_text())
+    hf_vocabulary = json.loads((hf_folder / "vocab.json").read_text())
+    assert vocabulary == sorted(hf_vocabulary, key=hf_vocabulary.get)[:-1]  # Marian's <pad> dropped
+    record = json.loads((model.path / marian.RECORD_FILE).read_text())
+    assert record["converted"].startswith("int8 by CTranslate2 ") and record["added_from"] == str(hf_folder)
+    backend = MODEL_KINDS["hf-tiny"].backend("en", "ja", offline=True, log=print, beam_size=1)
+    assert len(backend.translate_batch(["We study quantum entanglement."])) == 1  # it loads and runs
+
+    again = marian.add_model(hf_folder, name="hf-again")
+    assert again.version == model.version  # the same folder converts to the same bytes
+    assert leftovers(models_folder) == ["hf-again", "hf-tiny"]
+
+
+def test_a_hugging_face_folder_without_the_converter_is_one_line(hf_folder, models_folder, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # as if PyTorch were not installed
+    monkeypatch.setitem(sys.modules, "transformers", None)
+
+    result = run("models", "add", hf_folder)
+
+    assert result.exit_code == ExitCode.MODEL
+    [line] = result.output.splitlines()
+    assert line.startswith(f"Error: {hf_folder}: a Hugging Face MarianMT model, which must be converted for"
+                           " CTranslate2, and torch and transformers are not installed: install the CPU build of"
+                           " PyTorch first (pip install torch --index-url https://download.pytorch.org/whl/cpu;")
+    assert line.endswith("then pip install 'feedbridge[convert]'")
+    assert leftovers(models_folder) == []
+
+
+@pytest.mark.parametrize("missing, message", [
+    ("vocab.json", "missing vocab.json (a Hugging Face MarianMT folder holds config.json, source.spm, target.spm, vocab.json"),
+    ("target.spm", "missing target.spm"),
+    ("model.safetensors", "no weights (model.safetensors or pytorch_model.bin)"),
+])
+def test_a_hugging_face_folder_missing_a_file_is_one_line(hf_folder, models_folder, tmp_path, missing, message):
+    folder = copy_of(hf_folder, tmp_path / "incomplete")
+    (folder / missing).unlink()
+    result = run("models", "add", folder)
+    assert result.exit_code == ExitCode.MODEL
+    assert result.output.startswith(f"Error: {folder}: {message}")
+    assert result.output.count("\n") == 1 and leftovers(models_folder) == []
+
+
+def test_another_kind_of_hugging_face_model_is_refused(hf_folder, models_folder, tmp_path):
+    folder = copy_of(hf_folder, tmp_path / "m2m")
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "model_type": "m2m_100"}))
+    result = run("models", "add", folder)
+    assert result.exit_code == ExitCode.MODEL
+    assert result.output == (f"Error: {folder}: a Hugging Face 'm2m_100' model, not MarianMT ('marian'):"
+                             " feedbridge adds MarianMT models only\n")
+    assert leftovers(models_folder) == []
+
+
+@pytest.mark.parametrize("damage", [
+    lambda f: (f / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}garbage"),
+    lambda f: (f / "vocab.json").write_text(json.dumps(dict(list(json.loads((f / "vocab.json").read_text()).items())[:-5]))),
+], ids=["weights garbage", "vocabulary of another size"])
+def test_a_conversion_that_fails_is_one_line_and_leaves_nothing(hf_folder, models_folder, tmp_path, damage):
+    folder = copy_of(hf_folder, tmp_path / "damaged")
+    damage(folder)
+    result = run("models", "add", folder)
+    assert result.exit_code == ExitCode.MODEL, result.output
+    [line] = result.output.splitlines()
+    assert line.startswith(f"Error: {folder}: CTranslate2's Transformers converter failed (")
+    assert leftovers(models_folder) == [] and marian.registered_models() == []

@@ -28,6 +28,7 @@ class ArgosBackend(CT2Backend):
     """An installed argos package's tokenizer and CTranslate2 model."""
 
     engine = "Argos Translate"
+    attribution = None  # Argos packages' licences ask for no credit on what they translate
 
     def __init__(self, package: InstalledPackage, **settings):
         super().__init__(**settings)

@@ -27,6 +27,7 @@ class Backend(Protocol):
     provenance: str  # the model and its version, kept with each translation: "translate-en_ja 1.1"
     language_name: str  # the target language's name: "Japanese"
     decoding: Decoding  # with provenance, keys the translation memory
+    attribution: str | None  # the credit the model's licence asks every page and feed for, if any
 
     def count_tokens(self, text: str) -> int: ...
 

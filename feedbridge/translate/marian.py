@@ -7,6 +7,12 @@ into the models folder under a name, once a probe translation has shown that it 
 and runs; that name is what ``translation.model`` (or a feed's ``model``) gives. Each
 registered model is a model kind of its own, serving exactly its one language pair.
 
+A Hugging Face Transformers MarianMT folder (``config.json`` with ``model_type: marian``,
+``model.safetensors`` or ``pytorch_model.bin``, ``source.spm``, ``target.spm``,
+``vocab.json``) is converted on the way in, with CTranslate2's ``TransformersConverter``,
+when the ``convert`` extra (PyTorch and Transformers) is installed; without it, ``add_model``
+says in one line what to install.
+
 Sentences are encoded with ``source.spm`` and ``</s>`` is appended: CTranslate2 does not
 add it for a Transformers-converted Marian model, and without it the model translates
 worse. Outputs are decoded with ``target.spm``.
@@ -21,7 +27,8 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +44,7 @@ STAGING_PREFIX = ".staging-"  # folders an add is building or a remove is deleti
 ABANDONED_AFTER = 3600.0  # seconds: a staging folder this old belongs to a killed command
 RECORD_FILE = "feedbridge-model.json"  # what feedbridge knows of a model, beside its files
 RECORD_FORMAT = 1
+RECORD_OPTIONAL = ("attribution", "licence_url", "home")  # absent from records written before the catalog
 EOS = "</s>"
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 RESERVED_NAMES = frozenset({DEFAULT_MODEL, KIND_NAME})  # kinds' names: never a model's
@@ -47,6 +55,16 @@ VERSIONED_FILES = (  # every file that can change a translation, hashed into the
 )
 LICENCE_FILES = ("LICENSE", "LICENCE", "LICENSE.txt", "LICENCE.txt", "LICENSE.md", "LICENCE.md")
 README_FILES = ("README.md", "README", "README.txt")
+# A Hugging Face Transformers MarianMT folder, converted on the way in
+HF_WEIGHTS = ("model.safetensors", "pytorch_model.bin")
+HF_REQUIRED = ("config.json", "source.spm", "target.spm", "vocab.json")
+HF_MODEL_TYPE = "marian"
+CONVERT_QUANTIZATION = "int8"  # as Argos's packages: a quarter of float32's size, and faster on a CPU
+CONVERT_MODULES = ("torch", "transformers")  # what the converter needs beyond CTranslate2
+CONVERT_INSTALL = (
+    "install the CPU build of PyTorch first (pip install torch --index-url https://download.pytorch.org/whl/cpu;"
+    " a plain 'pip install torch' pulls a CUDA build of several GB), then pip install 'feedbridge[convert]'"
+)
 PROBE_SENTENCE = "This is a test."
 PROBE_MAX_TOKENS = 16
 MIN_PIECES_IN_VOCABULARY = 0.5  # a SentencePiece model with fewer of its pieces in the vocabulary is another model's
@@ -91,6 +109,8 @@ class MarianBackend(CT2Backend):
         self.model = model
         self.provenance = model.provenance
         self.language_name = language_name(model.target_lang)
+        self.licence = model.licence  # "CC BY-SA 4.0", or "unknown"
+        self.attribution = model.attribution  # what a page or feed must say of the model, or None
 
     def load_tokenizer(self) -> _Pieces:
         """Its tokens count ``</s>``, which the model is given too."""
@@ -130,6 +150,9 @@ class MarianModel:
     version: str  # a short hash of the files that decide its translations
     licence: str
     added_from: str
+    credit: str | None = None  # the attribution its licence asks for, as the catalog or --attribution gave it
+    licence_url: str | None = None
+    home: str | None = None  # the model's own page (its card)
 
     engine = ENGINE
 
@@ -140,6 +163,17 @@ class MarianModel:
     @property
     def provenance(self) -> str:
         return f"{self.name} {self.version}"
+
+    @property
+    def attribution(self) -> str | None:
+        """What a page or feed translated with the model says of it: the credit given when
+        it was added, else its name, version and licence when the licence is known (a CC BY
+        or CC BY-SA model must be credited), else None."""
+        if self.credit:
+            return self.credit
+        if self.licence == "unknown":
+            return None
+        return f"Translation model {self.name} {self.version}, licence: {self.licence}"
 
     def serves(self, source: str, target: str) -> bool:
         return (source, target) == self.pair
@@ -218,13 +252,17 @@ def _read_record(folder: Path) -> MarianModel:
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
         fields = {key: record[key] for key in ("from", "to", "version", "licence", "added_from")}
+        optional = {key: record.get(key) for key in RECORD_OPTIONAL}
         if not all(isinstance(value, str) for value in fields.values()):
             raise ValueError("a field is not a string")
-    except (OSError, ValueError, KeyError, TypeError) as err:
+        if not all(value is None or isinstance(value, str) for value in optional.values()):
+            raise ValueError("a field is not a string")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
         raise ModelError(f"{path}: not a readable model record ({_first_line(err)}): remove {folder} and add the model again")
     return MarianModel(
         path=folder, name=folder.name, source_lang=fields["from"], target_lang=fields["to"],
         version=fields["version"], licence=fields["licence"], added_from=fields["added_from"],
+        credit=optional["attribution"], licence_url=optional["licence_url"], home=optional["home"],
     )
 
 
@@ -236,13 +274,21 @@ def add_model(
     target: str | None = None,
     licence: str | None = None,
     reserved: Collection[str] = (),
+    attribution: str | None = None,
+    licence_url: str | None = None,
+    home: str | None = None,
+    added_from: str | None = None,
 ) -> MarianModel:
     """Copy a converted MarianMT folder into the models folder as ``name`` (default: the
-    folder's name), once a probe translation has run on the copy.
+    folder's name), once a probe translation has run on the copy. A Hugging Face
+    MarianMT folder is converted instead of copied (``convert_folder``).
 
     A converted folder does not say which languages it translates, so ``source`` and
     ``target`` default to en and ja, unless the folder holds a model record (it was
     copied out of another models folder): then they default to the record's.
+    ``attribution``, ``licence_url`` and ``home`` are kept in the record for the pages
+    and feeds the model translates (``MarianModel.attribution``); ``added_from`` replaces
+    the folder's path there (the catalog gives where it downloaded the files from).
 
     The copy is built in a hidden staging folder and renamed into place with its record,
     so a failure, or a kill, at any step leaves no model listed. A bad name is a
@@ -250,30 +296,44 @@ def add_model(
     """
     folder = Path(folder)
     name = folder.resolve().name if name is None else name
-    _check_name(name, reserved)
+    check_name(name, reserved)
     said = _record_defaults(folder)
     source = source or said.get("from", "en")
     target = target or said.get("to", "ja")
+    licence = licence or said.get("licence")
+    attribution, licence_url, home = (
+        given or said.get(key) for given, key in ((attribution, "attribution"), (licence_url, "licence_url"), (home, "home"))
+    )
     for option, code in (("--from", source), ("--to", target)):
         if not LANG_RE.fullmatch(code):
             raise ConfigError(f"{option}: expected a language code like 'en', got {code!r}")
     if not folder.is_dir():
         raise ModelError(f"{folder}: no such folder")
+    hugging_face = is_hugging_face_folder(folder)
+    if hugging_face:
+        check_hugging_face_folder(folder)  # before any staging: a missing file or extra is one line
     root = models_dir()
     root.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_staging(root)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=root))
     try:
         copy = staging / name
-        _copy_files(folder, copy)
+        if hugging_face:
+            convert_folder(folder, copy)
+        else:
+            _copy_files(folder, copy)
         check_folder(copy, named=folder)
         record = {
             "format": RECORD_FORMAT, "kind": KIND_NAME, "name": name, "from": source, "to": target,
             "version": folder_version(copy), "licence": licence or find_licence(copy),
-            "added_from": str(folder.resolve()),
+            "added_from": added_from or str(folder.resolve()),
         }
+        if hugging_face:
+            record["converted"] = f"{CONVERT_QUANTIZATION} by CTranslate2 {_ctranslate2_version()}'s TransformersConverter"
+        extra = {"attribution": attribution, "licence_url": licence_url, "home": home}
+        record.update({key: value for key, value in extra.items() if value})
         (copy / RECORD_FILE).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        _check_name(name, reserved)  # another add may have taken it meanwhile
+        check_name(name, reserved)  # another add may have taken it meanwhile
         try:
             os.rename(copy, root / name)  # refuses a folder already there and not empty
         except OSError as err:
@@ -284,14 +344,19 @@ def add_model(
 
 
 def _record_defaults(folder: Path) -> dict[str, str]:
-    """The languages a model record in the folder gives, if there is a readable one."""
+    """What a model record in the folder gives, if there is a readable one: its languages,
+    licence and attribution, which a model copied out of another models folder keeps."""
     try:
         record = json.loads((folder / RECORD_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     if not isinstance(record, dict):
         return {}
-    return {key: record[key] for key in ("from", "to") if isinstance(record.get(key), str)}
+    keys = ("from", "to", "licence", *RECORD_OPTIONAL)
+    said = {key: record[key] for key in keys if isinstance(record.get(key), str) and record[key]}
+    if said.get("licence") == "unknown":
+        del said["licence"]  # the folder's own README or LICENSE may say more
+    return said
 
 
 def remove_model(name: str) -> MarianModel:
@@ -306,7 +371,8 @@ def remove_model(name: str) -> MarianModel:
     return model
 
 
-def _check_name(name: str, reserved: Collection[str]) -> None:
+def check_name(name: str, reserved: Collection[str]) -> None:
+    """Refuse a name that is unusable, a kind's, or already a model's (a ConfigError)."""
     if not NAME_RE.fullmatch(name):
         raise ConfigError(
             f"{name!r} is not a usable model name: letters, digits, '.', '_' and '-', at most 64,"
@@ -339,6 +405,101 @@ def _copy_files(folder: Path, copy: Path) -> None:
                 shutil.copyfile(path, copy / path.name)
     except OSError as err:
         raise ModelError(f"{folder}: cannot copy {getattr(err, 'filename', None) or 'its files'} ({err.strerror or err})")
+
+
+# ---------------------------------------------------------------- Hugging Face folders
+
+
+def is_hugging_face_folder(folder: Path) -> bool:
+    """A Hugging Face Transformers model folder rather than a converted one: no model.bin,
+    and a config.json that names a ``model_type`` (a converted config.json does not)."""
+    if (folder / "model.bin").exists():
+        return False
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(config, dict) and "model_type" in config
+
+
+def check_hugging_face_folder(folder: Path, named: Path | None = None) -> None:
+    """Refuse, in one line, a Hugging Face folder that cannot be converted here: another
+    kind of model, a file missing, or the converter's packages not installed."""
+    named = named or folder
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    if config.get("model_type") != HF_MODEL_TYPE:
+        raise ModelError(
+            f"{named}: a Hugging Face {config.get('model_type')!r} model, not MarianMT ('{HF_MODEL_TYPE}'):"
+            " feedbridge adds MarianMT models only"
+        )
+    for required in HF_REQUIRED:
+        if not (folder / required).is_file():
+            raise ModelError(f"{named}: missing {required} (a Hugging Face MarianMT folder holds {', '.join(HF_REQUIRED)} and its weights)")
+    if not any((folder / weights).is_file() for weights in HF_WEIGHTS):
+        raise ModelError(f"{named}: no weights ({' or '.join(HF_WEIGHTS)})")
+    require_converter(named)
+
+
+def missing_for_conversion() -> list[str]:
+    """The packages converting a Hugging Face folder needs that cannot be imported."""
+    missing = []
+    for module in CONVERT_MODULES:
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(module)
+    return missing
+
+
+def require_converter(named: object) -> None:
+    missing = missing_for_conversion()
+    if missing:
+        raise ModelError(
+            f"{named}: a Hugging Face MarianMT model, which must be converted for CTranslate2, and"
+            f" {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed: {CONVERT_INSTALL}"
+        )
+
+
+def convert_folder(folder: Path, out: Path) -> None:
+    """Convert a Hugging Face MarianMT folder into ``out`` (which must not exist) with
+    CTranslate2's TransformersConverter: int8 weights, the SentencePiece models copied,
+    and the README and licence files copied too (they say the model's licence). Nothing
+    is downloaded: Transformers reads the folder. A failure is one ModelError line."""
+    from ctranslate2.converters import TransformersConverter
+
+    try:
+        with _quiet_transformers():
+            TransformersConverter(str(folder), copy_files=["source.spm", "target.spm"]).convert(
+                str(out), quantization=CONVERT_QUANTIZATION
+            )
+    except Exception as err:  # noqa: BLE001 - Transformers, PyTorch and the converter raise anything
+        raise ModelError(f"{folder}: CTranslate2's Transformers converter failed ({_first_line(err)})")
+    for name in (*README_FILES, *LICENCE_FILES):
+        if (folder / name).is_file():
+            shutil.copyfile(folder / name, out / name)
+
+
+@contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    """Transformers' progress bars and warnings off while it loads the model: a command
+    prints its one result line."""
+    from transformers.utils import logging as hf_logging
+
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
+
+
+def _ctranslate2_version() -> str:
+    import ctranslate2
+
+    return ctranslate2.__version__
 
 
 # ---------------------------------------------------------------- checking a folder
