@@ -589,6 +589,7 @@ def _view(run_plan: RunPlan, feed: FeedConfig, outcome: FeedOutcome, archive: Fe
         status=outcome.status,
         message=outcome.message,
         degraded=outcome.degraded,
+        model_attribution=backend.attribution if backend is not None else None,
         entries=archive.entries,
         last_day=archive.days[-1] if archive.days else None,
         # Only a first feed on an empty day has no date of its own.

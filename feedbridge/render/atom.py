@@ -51,7 +51,7 @@ from feedbridge import __version__
 from feedbridge.archive import Entry
 from feedbridge.errors import OutputError
 from feedbridge.render.layout import (
-    SEPARATOR, UI_LANG, UNTRANSLATED_MARKER, Link, PaperLayout, append_text, clean_text, isolate, paper_layout,
+    SEPARATOR, UI_LANG, UNTRANSLATED_MARKER, Link, PaperLayout, append_text, clean_text, credit, isolate, paper_layout,
 )
 from feedbridge.render.view import FeedView
 
@@ -149,7 +149,10 @@ def _feed_generator(feed: FeedView) -> FeedGenerator:
         f"New arXiv {feed.label} papers, titles and abstracts machine-translated offline"
         f" into {feed.language_name} with {feed.engine}, followed by the originals."
     )
-    generator.rights("Titles, abstracts and author names: arXiv metadata, CC0 1.0.")
+    rights = "Titles, abstracts and author names: arXiv metadata, CC0 1.0."
+    if feed.model_attribution:  # a CC BY-SA model asks for its credit wherever its output goes
+        rights += f" {credit(feed.model_attribution)}"
+    generator.rights(rights)
     # A feed-level author keeps the feed valid (RFC 4287 4.1.1) even if a paper lists none.
     generator.author(name="arXiv", uri="https://arxiv.org/")
     generator.link(href=feed.url(".xml"), rel="self", type="application/atom+xml")

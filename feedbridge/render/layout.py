@@ -173,3 +173,9 @@ def append_text(parent: etree._Element, text: str) -> None:
         parent[-1].tail = (parent[-1].tail or "") + text
     else:
         parent.text = (parent.text or "") + text
+
+
+def credit(attribution: str) -> str:
+    """The sentence crediting a translation model, as its licence (CC BY-SA) asks of
+    every page and feed its output reaches."""
+    return f"Translations: {attribution.rstrip('.')}."

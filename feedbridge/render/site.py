@@ -26,7 +26,7 @@ from feedbridge.archive import Entry
 from feedbridge.config import INDEX, STYLESHEET
 from feedbridge.model import FeedStatus, SentencePair
 from feedbridge.render.layout import (
-    SEPARATOR, UI_LANG, UNTRANSLATED_MARKER, PaperLayout, append_text, clean_text, isolate, paper_layout,
+    SEPARATOR, UI_LANG, UNTRANSLATED_MARKER, PaperLayout, append_text, clean_text, credit, isolate, paper_layout,
 )
 from feedbridge.render.opml import OPML
 from feedbridge.render.view import FeedView, SiteView
@@ -187,11 +187,12 @@ def _engines(feeds: Sequence[FeedView]) -> str:
 
 
 def _footer(feeds: Sequence[FeedView]) -> etree._Element:
+    credits = [f" {credit(a)}" for a in dict.fromkeys(f.model_attribution for f in feeds) if a]
     return E.FOOTER(
         E.P(
             f"Machine translations made offline with {_engines(feeds)}; they can be wrong — the"
             " original is always beside them. Titles, abstracts and author names: arXiv metadata"
-            f" (CC0 1.0). Made with feedbridge {__version__}."
+            f" (CC0 1.0).{''.join(credits)} Made with feedbridge {__version__}."
         )
     )
 

@@ -32,6 +32,7 @@ class FeedView:
     updated: datetime  # the feed's Atom updated: its newest announcement, or the channel's date
     published: bool  # whether the feed's file exists after this run (a first failure has none)
     degraded: tuple[str, ...] = ()  # what arXiv's feed lacked in every item this run (report.FeedOutcome)
+    model_attribution: str | None = None  # the credit the translation model's licence asks for (CC BY-SA)
 
     def url(self, suffix: str) -> str:
         """The absolute URL of one of the feed's files: ``view.url(".xml")``."""
