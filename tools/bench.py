@@ -1,9 +1,14 @@
-"""make bench: feedbridge's translation engine against argostranslate's per-text path.
+"""make bench: feedbridge's translation engine against argostranslate's per-text path
+and against raw CTranslate2, on an Argos package and on a converted MarianMT model.
 
-A script, not a timed test. It builds (once, into .cache/bench/, not committed) a
-random-weight model with the shape of argos's en->ja package (Transformer-base, 6+6
-layers, d_model 512, 8 heads, FFN 2048, shared 32k SentencePiece vocabulary, int8),
-takes the real abstracts of the arXiv fixtures and measures, in one run, on the same
+A script, not a timed test. It builds (once, into .cache/bench/, not committed) two
+random-weight models: one with the shape of argos's en->ja package (Transformer-base,
+6+6 layers, d_model 512, 8 heads, FFN 2048, shared 32k SentencePiece vocabulary, int8),
+installed through argos, and a MarianMT model of the same size as
+ct2-transformers-converter leaves one trained with two vocabularies (post-norm, SiLU,
+separate 32k source and target SentencePiece vocabularies, int8), added with
+``feedbridge.translate.marian.add_model`` as ``feedbridge models add`` does. It takes
+the real abstracts of the arXiv fixtures and measures, in one run, on the same
 sentences with the same model, beam and decoding cap:
 
 1. argostranslate's own per-text path (``apply_packaged_translation`` with its own
@@ -12,10 +17,16 @@ sentences with the same model, beam and decoding cap:
 3. raw CTranslate2: the pre-tokenized sentences, one asynchronous call per decoding cap;
 4. feedbridge's engine again, the memory warm;
 5. feedbridge warm on a bigger run (default 1,000 papers), the memory pre-filled;
+6. feedbridge's engine, cold, on the MarianMT model, through its registered model's
+   backend (``MarianModel.backend``) exactly as a build gets it;
+7. raw CTranslate2 on the MarianMT model: its pre-tokenized sentences (``source.spm``
+   pieces and ``</s>``, as the backend gives them), as in 3;
 
 each in its own process, reporting wall time, sentences/s, source tokens/s and peak RSS.
 Other processes on the machine slow whichever path they meet: every path but the
-baseline (minutes long, so it averages them out) is run twice and the faster run counts.
+baseline (minutes long, so it averages them out) is run twice, in rounds (2 to 7, then
+2 to 7 again), so that an engine and its bound meet the same load, and the faster run
+counts.
 
 Random weights rarely emit end-of-sentence, so every path decodes exactly the cap
 (``min_decoding_length = max_decoding_length``, the engine's rule: 2 x the bucketed
@@ -25,6 +36,8 @@ few. All paths get the protected sentences the engine sends its model (math and 
 as placeholders), so they do the same model work.
 
     python tools/bench.py [--papers 32] [--warm-papers 1000] [--beam 4] [--repeat 2] [--sweep]
+
+docs/performance.md has the method and the figures.
 """
 
 from __future__ import annotations
@@ -57,7 +70,9 @@ FIXTURE_FILES = (
     "arxiv_api_atom_2026_search_all_testing_100entries.xml",
     "arxiv_legacy_rss1.0_rdf_hep-ex_2018-05-23_trimmed3items.xml",
 )
-PATHS = ("baseline", "cold", "raw", "warm", "warm-big")
+PATHS = ("baseline", "cold", "raw", "warm", "warm-big", "marian-cold", "marian-raw")
+MARIAN_NAME = "bench-marian-base"  # the model's name in the bench's models folder
+MARIAN_EOS = "</s>"  # appended to a Marian model's source pieces (feedbridge.translate.marian)
 RAW_BATCH_TOKENS = 512  # max_batch_size (batch_type="tokens"): as fast as 1024; 2048 is slower
 
 
@@ -94,7 +109,7 @@ class RecordingTranslator:
     """Stands in for the model to see what the engine would send it; answers each
     sentence with itself, which keeps every placeholder."""
 
-    def __init__(self, real: ArgosBackend):
+    def __init__(self, real):  # an ArgosBackend or a MarianBackend
         self.provenance = real.provenance
         self.decoding = real.decoding
         self.count_tokens = real.count_tokens
@@ -109,65 +124,110 @@ def engine_translator(package, beam: int, **settings) -> ArgosBackend:
     return ArgosBackend(package, beam_size=beam, device="cpu", retry=False, fixed_length=True, **settings)
 
 
+def marian_translator(beam: int):
+    """The registered model's backend, as a build's plan gets it (its files checked)."""
+    from feedbridge.translate.marian import find_model
+
+    return find_model(MARIAN_NAME).backend("en", "ja", offline=True, log=lambda line: None, beam_size=beam,
+                                           device="cpu", retry=False, fixed_length=True)
+
+
+def argos_encoder(package):
+    """How ArgosBackend tokenizes for the model: SentencePiece pieces."""
+    import sentencepiece
+
+    sp = sentencepiece.SentencePieceProcessor(model_file=str(package.sentencepiece_model))
+    return lambda text: sp.encode(text, out_type=str)
+
+
+def marian_encoder(folder: Path):
+    """How MarianBackend tokenizes for the model: source.spm pieces, then ``</s>``."""
+    import sentencepiece
+
+    sp = sentencepiece.SentencePieceProcessor(model_file=str(folder / "source.spm"))
+    return lambda text: sp.encode(text, out_type=str) + [MARIAN_EOS]
+
+
 # ---------------------------------------------------------------- the paths (one per process)
 
 
 def run_path(name: str, args) -> dict:
     from feedbridge.translate.packages import require_package
 
-    package = require_package("en", "ja")
     work = json.loads((args.workdir / "work.json").read_text(encoding="utf-8"))
+    if name.startswith("marian-"):
+        translator = marian_translator(args.beam)
+        if name == "marian-raw":
+            folder = translator.model.path
+            return raw(folder, marian_encoder(folder), work["marian_sentences"], args.beam)
+        return engine(translator, bench_papers(args.papers), fresh(args.workdir / "memory-marian.sqlite3"))
+    package = require_package("en", "ja")
     if name == "baseline":
         return baseline(package, work["texts"], args.beam)
     if name == "raw":
-        return raw(package, work["sentences"], args.beam)
+        return raw(package.model_dir, argos_encoder(package), work["sentences"], args.beam)
     papers = bench_papers(args.warm_papers if name == "warm-big" else args.papers)
     settings = json.loads(args.settings) if args.settings else {}
     memory_file = args.workdir / ("memory-big.sqlite3" if name == "warm-big" else "memory.sqlite3")
     if name == "cold":
-        for stale in args.workdir.glob("memory.sqlite3*"):
-            stale.unlink()
-    return engine(package, papers, args.beam, memory_file, settings)
+        fresh(memory_file)
+    return engine(engine_translator(package, args.beam, **settings), papers, memory_file)
 
 
-def engine(package, papers, beam: int, memory_file: Path, settings: dict) -> dict:
-    translator = engine_translator(package, beam, **settings)
+def fresh(memory_file: Path) -> Path:
+    """The memory file, emptied: a cold run starts from nothing."""
+    for stale in memory_file.parent.glob(f"{memory_file.name}*"):
+        stale.unlink()
+    return memory_file
+
+
+class Timer:
+    """Wall and CPU seconds of what it encloses; CPU counts every thread of this process,
+    so it measures the work done whatever other processes take from the cores."""
+
+    def __enter__(self) -> Timer:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+    def result(self, **fields) -> dict:
+        return {"seconds": self.wall, "cpu": self.cpu, **fields}
+
+
+def engine(translator, papers, memory_file: Path) -> dict:
     stats = TranslationStats()
-    with TranslationMemory(memory_file) as memory:
-        started = time.perf_counter()
+    with TranslationMemory(memory_file) as memory, Timer() as timer:
         translate_papers(papers, translator, "en", "ja", memory=memory, stats=stats)
-        seconds = time.perf_counter() - started
-    return {"seconds": seconds, "sentences": stats.unique_sentences, "model_loaded": translator.loaded,
-            "model_calls": stats.model_calls, "by_model": stats.by_model, "untranslated": stats.untranslated,
-            "papers": len(papers)}
+    return timer.result(sentences=stats.unique_sentences, model_loaded=translator.loaded, model_calls=stats.model_calls,
+                        by_model=stats.by_model, untranslated=stats.untranslated, papers=len(papers))
 
 
-def raw(package, sentences: list[str], beam: int) -> dict:
-    """The upper bound: pre-tokenized input, one asynchronous CTranslate2 call per
-    decoding cap, nothing else."""
+def raw(model_dir: Path, encode, sentences: list[str], beam: int) -> dict:
+    """The upper bound: input pre-tokenized as the backend would (``encode``), one
+    asynchronous CTranslate2 call per decoding cap, nothing else timed."""
     import ctranslate2
-    import sentencepiece
 
     from feedbridge.translate.ct2 import available_cores
 
-    sp = sentencepiece.SentencePieceProcessor(model_file=str(package.sentencepiece_model))
-    tokenized = [sp.encode(s, out_type=str) for s in sentences]
+    tokenized = [encode(s) for s in sentences]
     decoding = Decoding(beam_size=beam, fixed_length=True)
     by_cap: dict[int, list[list[str]]] = {}
     for tokens in tokenized:
         by_cap.setdefault(decoding.cap(len(tokens)), []).append(tokens)
-    model = ctranslate2.Translator(str(package.model_dir), device="cpu", compute_type="int8",
+    model = ctranslate2.Translator(str(model_dir), device="cpu", compute_type="int8",
                                    inter_threads=available_cores(), intra_threads=1)
-    started = time.perf_counter()
-    pending = [
-        model.translate_batch(group, beam_size=beam, max_decoding_length=cap, min_decoding_length=cap,
-                              max_batch_size=RAW_BATCH_TOKENS, batch_type="tokens", asynchronous=True)
-        for cap, group in by_cap.items()
-    ]
-    for results in pending:
-        for result in results:
-            result.result()
-    return {"seconds": time.perf_counter() - started, "sentences": len(sentences)}
+    with Timer() as timer:
+        pending = [
+            model.translate_batch(group, beam_size=beam, max_decoding_length=cap, min_decoding_length=cap,
+                                  max_batch_size=RAW_BATCH_TOKENS, batch_type="tokens", asynchronous=True)
+            for cap, group in by_cap.items()
+        ]
+        for results in pending:
+            for result in results:
+                result.result()
+    return timer.result(sentences=len(sentences))
 
 
 class CappedTranslator:
@@ -218,17 +278,17 @@ def baseline(package, texts: list[list[str]], beam: int) -> dict:
                                    inter_threads=settings.inter_threads, intra_threads=settings.intra_threads)
     translator = CappedTranslator(model, Decoding(beam_size=beam, fixed_length=True))
     splitter = GivenSentences(texts)
-    started = time.perf_counter()
-    for sentences in texts:
-        apply_packaged_translation(pkg, " ".join(sentences), translator, splitter, num_hypotheses=1)
-    return {"seconds": time.perf_counter() - started, "sentences": sum(len(t) for t in texts)}
+    with Timer() as timer:
+        for sentences in texts:
+            apply_packaged_translation(pkg, " ".join(sentences), translator, splitter, num_hypotheses=1)
+    return timer.result(sentences=sum(len(t) for t in texts))
 
 
 # ---------------------------------------------------------------- the run
 
 
 def prepare(args) -> dict:
-    """Build and install the model, and record what the engine sends it."""
+    """Build and install the models, and record what the engine sends each."""
     import tiny_model
     from feedbridge.translate.packages import find_package, install_from_file
 
@@ -243,19 +303,40 @@ def prepare(args) -> dict:
     for stale in args.workdir.glob("memory-big.sqlite3*"):
         stale.unlink()
 
+    prepare_marian(args, tiny_model)
+
     recorder = RecordingTranslator(engine_translator(package, args.beam))
     texts = []
     for paper in bench_papers(args.papers):  # one text per paper, as argos would be called
         before = len(recorder.sent)
         translate_papers([paper], recorder, "en", "ja")
         texts.append(recorder.sent[before:])
-    work = {"texts": [t for t in texts if t], "sentences": list(dict.fromkeys(s for t in texts for s in t))}
+    # The Marian model's own tokens decide which over-long sentences are cut.
+    marian_recorder = RecordingTranslator(marian_translator(args.beam))
+    translate_papers(bench_papers(args.papers), marian_recorder, "en", "ja")
+    work = {"texts": [t for t in texts if t], "sentences": list(dict.fromkeys(s for t in texts for s in t)),
+            "marian_sentences": list(dict.fromkeys(marian_recorder.sent))}
     (args.workdir / "work.json").write_text(json.dumps(work, ensure_ascii=False), encoding="utf-8")
 
     # The big warm run's memory holds one entry per sentence, as a cold run would leave it.
     with TranslationMemory(args.workdir / "memory-big.sqlite3") as memory:
         translate_papers(bench_papers(args.warm_papers), RecordingTranslator(recorder), "en", "ja", memory=memory)
     return work
+
+
+def prepare_marian(args, tiny_model) -> None:
+    """Build the base-size Marian folder (once) and add it to the bench's models folder
+    as ``feedbridge models add`` does: copied, probed, recorded."""
+    from feedbridge.translate.marian import add_model, find_model
+
+    if find_model(MARIAN_NAME) is not None:
+        return
+    folder = args.workdir / "marian-en-ja-base"
+    if not folder.exists():
+        print(f"building the base-size random MarianMT model into {folder} ...", file=sys.stderr)
+        corpus = tiny_model.fixture_corpus()
+        tiny_model.build_separate_marian_folder(folder, corpus, tiny_model.kana_corpus(corpus), preset="base")
+    add_model(folder, name=MARIAN_NAME, source="en", target="ja", licence="random weights (test data)")
 
 
 def spawn(name: str, args, settings: dict | None = None) -> dict:
@@ -267,41 +348,57 @@ def spawn(name: str, args, settings: dict | None = None) -> dict:
     return json.loads(done.stdout.splitlines()[-1])
 
 
-def source_tokens(sentences: list[str]) -> int:
-    import sentencepiece
-
+def source_tokens(sentences: list[str], encode=None) -> int:
+    """Tokens the model is given for the sentences (by default the Argos package's)."""
     from feedbridge.translate.packages import require_package
 
-    sp = sentencepiece.SentencePieceProcessor(model_file=str(require_package("en", "ja").sentencepiece_model))
-    return sum(len(sp.encode(s)) for s in sentences)
+    encode = encode or argos_encoder(require_package("en", "ja"))
+    return sum(len(encode(s)) for s in sentences)
 
 
-def report(args, work: dict, results: dict[str, dict]) -> None:
+def report(args, work: dict, results: dict[str, dict], runs: dict[str, list[float]]) -> None:
+    from feedbridge.translate.marian import find_model
+
     tokens = source_tokens(work["sentences"])
     baseline_tokens = source_tokens([s for t in work["texts"] for s in t])
+    marian_tokens = source_tokens(work["marian_sentences"], marian_encoder(find_model(MARIAN_NAME).path))
+    counts = {"baseline": baseline_tokens, "cold": tokens, "raw": tokens, "warm": tokens,
+              "marian-cold": marian_tokens, "marian-raw": marian_tokens}
     labels = {
         "baseline": "argostranslate per text (baseline)",
         "cold": "feedbridge engine, cold",
         "raw": "raw CTranslate2 bound",
         "warm": "feedbridge re-run, warm memory",
         "warm-big": f"feedbridge warm, {args.warm_papers} papers",
+        "marian-cold": "MarianMT: feedbridge engine, cold",
+        "marian-raw": "MarianMT: raw CTranslate2 bound",
     }
-    print(f"\n{args.papers} papers, {len(work['sentences'])} sentences, {tokens} source tokens; "
+    print(f"\n{args.papers} papers; Argos model: {len(work['sentences'])} sentences, {tokens} source tokens; "
+          f"MarianMT model: {len(work['marian_sentences'])} sentences, {marian_tokens} source tokens; "
           f"beam {args.beam}; every output decoded to the cap (2 x bucketed length + 10); "
           f"{os.cpu_count()} CPU cores\n")
-    print("| path | papers | sentences | wall s | sentences/s | source tokens/s | peak RSS MB | model loaded |")
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    print("| path | papers | sentences | wall s | sentences/s | source tokens/s | peak RSS MB | model loaded "
+          "| every run, s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|---|")
     for name, result in results.items():
-        count = baseline_tokens if name == "baseline" else tokens
-        if name == "warm-big":
-            count = None
+        count = counts.get(name)
         rate = result["sentences"] / result["seconds"]
         token_rate = f"{count / result['seconds']:.0f}" if count else "-"
         loaded = {True: "yes", False: "no"}.get(result.get("model_loaded"), "yes")
+        every = ", ".join(f"{seconds:.2f}" for seconds in runs[name])
         print(f"| {labels[name]} | {result.get('papers', args.papers)} | {result['sentences']} | "
-              f"{result['seconds']:.2f} | {rate:.1f} | {token_rate} | {result['rss_mb']:.0f} | {loaded} |")
-    base, cold, bound = (results[n]["sentences"] / results[n]["seconds"] for n in ("baseline", "cold", "raw"))
-    print(f"\nengine cold / baseline: {cold / base:.1f}x;  engine cold / raw bound: {cold / bound:.0%}")
+              f"{result['seconds']:.2f} | {rate:.1f} | {token_rate} | {result['rss_mb']:.0f} | {loaded} "
+              f"| {every} |")
+
+    def rate(name: str) -> float:
+        return results[name]["sentences"] / results[name]["seconds"]
+
+    print(f"\nengine cold / baseline: {rate('cold') / rate('baseline'):.1f}x;  "
+          f"engine cold / raw bound: {rate('cold') / rate('raw'):.0%}")
+    marian = results["marian-cold"]
+    print(f"MarianMT engine cold / raw bound: {rate('marian-cold') / rate('marian-raw'):.0%} "
+          f"({marian['model_calls']} model call(s), {marian['by_model']} sentences to the model, "
+          f"{marian['untranslated']} kept untranslated: random weights lose placeholders)")
     print(f"warm re-run of {args.warm_papers} papers: {results['warm-big']['seconds']:.2f} s, "
           f"{results['warm-big']['model_calls']} model calls")
 
@@ -327,7 +424,7 @@ def peak_rss_mb() -> float:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--papers", type=int, default=32, help="papers in the cold comparison (default 32)")
     parser.add_argument("--warm-papers", type=int, default=1000, help="papers in the big warm run")
     parser.add_argument("--beam", type=int, default=Decoding().beam_size)
@@ -340,6 +437,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     os.environ["ARGOS_PACKAGES_DIR"] = str(args.workdir / "packages")
+    os.environ["FEEDBRIDGE_MODELS_DIR"] = str(args.workdir / "models")
 
     if args.path:
         result = run_path(args.path, args)
@@ -347,15 +445,20 @@ def main(argv=None) -> int:
         print(json.dumps(result))
         return 0
 
+    started = time.perf_counter()
     work = prepare(args)
-    results = {}
+    runs: dict[str, list[dict]] = {name: [] for name in PATHS}
     load = os.getloadavg()[0]
-    for name in PATHS:  # "warm" after "cold": it re-runs on the memory the cold run filled
-        print(f"timing: {name} ...", file=sys.stderr, flush=True)
-        runs = [spawn(name, args) for _ in range(1 if name == "baseline" else args.repeat)]
-        results[name] = min(runs, key=lambda r: r["seconds"])
-    report(args, work, results)
+    for round_ in range(max(args.repeat, 1)):  # in rounds: an engine and its bound run side by side
+        for name in PATHS:  # "warm" after "cold": it re-runs on the memory the cold run filled
+            if name == "baseline" and round_:
+                continue
+            print(f"timing: {name} ({round_ + 1}) ...", file=sys.stderr, flush=True)
+            runs[name].append(spawn(name, args))
+    results = {name: min(done, key=lambda r: r["seconds"]) for name, done in runs.items()}
+    report(args, work, results, {name: [r["seconds"] for r in done] for name, done in runs.items()})
     print(f"load average before and after (other processes slow every path): {load:.2f}, {os.getloadavg()[0]:.2f}")
+    print(f"make bench took {time.perf_counter() - started:.0f} s")
     if args.sweep:
         sweep(args)
     return 0

@@ -9,7 +9,9 @@ the same inputs give the same bytes.
 
 ``build_marian_folder`` writes the other layout feedbridge runs: a MarianMT model as
 ``ct2-transformers-converter`` leaves it (``model.bin``, ``config.json``,
-``shared_vocabulary.json``, ``source.spm``, ``target.spm``), built the same way.
+``shared_vocabulary.json``, ``source.spm``, ``target.spm``), built the same way;
+``build_separate_marian_folder`` one trained with two vocabularies, as ``make bench``
+times it (``source_vocabulary.json``, ``target_vocabulary.json``, two SentencePiece models).
 
     python tools/tiny_model.py OUT.argosmodel [--preset tiny|base] [--from en --to ja]
                                [--corpus FILE_OR_DIR ...]
@@ -332,6 +334,27 @@ def _marian_position_encodings(count: int, dim: int) -> np.ndarray:
     return np.concatenate([np.sin(angles), np.cos(angles)], axis=1).astype(np.float32)
 
 
+class RandomSeparateMarianConverter(RandomMarianConverter):
+    """RandomMarianConverter for a Marian model trained with two vocabularies: the encoder
+    has an embedding matrix of its own over the source vocabulary; the decoder's, over
+    the target vocabulary, is still the output projection, as CTranslate2's Transformers
+    converter writes such a model."""
+
+    def __init__(self, shape: ModelShape, source_vocabulary: list[str], target_vocabulary: list[str], seed: int,
+                 max_positions: int, ends: bool = True):
+        super().__init__(shape, target_vocabulary, seed, max_positions, ends)
+        self._source_vocabulary = source_vocabulary
+
+    def _load(self) -> transformer_spec.TransformerSpec:
+        spec = super()._load()  # every weight over the target vocabulary, registered on both sides
+        d = self._shape.d_model
+        spec.encoder.embeddings[0].weight = self._normal((len(self._source_vocabulary), d), 0.5 / d)
+        # register_source_vocabulary appends (a model may have several source
+        # vocabularies): the one registered above is replaced, not added to.
+        spec._vocabularies["source"] = [self._source_vocabulary]
+        return spec
+
+
 def marian_vocabulary(sp_model: bytes) -> list[str]:
     """A Marian vocabulary over a SentencePiece model's pieces: ``</s>``, ``<unk>``, then
     every piece but SentencePiece's own control pieces, in id order."""
@@ -468,6 +491,55 @@ def build_marian_folder(
             shared = folder / "shared_vocabulary.json"
             (folder / "source_vocabulary.json").write_bytes(shared.read_bytes())
             shared.rename(folder / "target_vocabulary.json")
+        os.replace(folder, out_dir)
+    return out_dir
+
+
+_KANA = str.maketrans(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "あいうえおかきくけこさしすせそたちつてとなにぬねのはアイウエオカキクケコサシスセソタチツテトナニヌネノハ",
+)
+
+
+def kana_corpus(sentences: Iterable[str]) -> list[str]:
+    """The sentences with each Latin letter replaced by a kana of its own: text for a
+    target SentencePiece model that shares no word with a source one trained on the
+    sentences, yet, being the same text letter for letter, reaches as large a vocabulary."""
+    return [sentence.translate(_KANA) for sentence in sentences]
+
+
+def build_separate_marian_folder(
+    out_dir: Path,
+    source_corpus: Iterable[str],
+    target_corpus: Iterable[str],
+    *,
+    preset: str | ModelShape = "tiny",
+    seed: int = 0,
+    quantization: str | None = None,
+    max_positions: int = 512,
+    ends: bool = True,
+) -> Path:
+    """Write a random-weight converted MarianMT folder trained with two vocabularies to
+    ``out_dir`` (which must not exist) and return it: ``source.spm`` trained on
+    ``source_corpus``, ``target.spm`` on ``target_corpus``, each of the preset's
+    ``vocab_size`` pieces, and ``source_vocabulary.json`` and ``target_vocabulary.json``
+    over their pieces, as ``ct2-transformers-converter`` writes such a model. Built
+    beside ``out_dir`` and renamed into place; same inputs, same bytes."""
+    shape = PRESETS[preset] if isinstance(preset, str) else preset
+    source_spm = train_sentencepiece(list(source_corpus), shape.vocab_size, seed=seed)
+    target_spm = train_sentencepiece(list(target_corpus), shape.vocab_size, seed=seed)
+    out_dir = Path(out_dir)
+    if out_dir.exists():
+        raise FileExistsError(f"{out_dir} already exists")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out_dir.parent, prefix=f".{out_dir.name}.") as tmp:
+        folder = Path(tmp) / "model"
+        RandomSeparateMarianConverter(
+            shape, marian_vocabulary(source_spm), marian_vocabulary(target_spm), seed, max_positions, ends,
+        ).convert(str(folder), quantization=quantization or shape.quantization)
+        (folder / "source.spm").write_bytes(source_spm)
+        (folder / "target.spm").write_bytes(target_spm)
+        (folder / "README.md").write_text(_marian_readme(shape, seed), encoding="utf-8")
         os.replace(folder, out_dir)
     return out_dir
 
