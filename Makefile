@@ -68,7 +68,7 @@ clean:
 	rm -rf $(VENV) site .cache .pytest_cache test-artifacts
 
 # Translation throughput, on an Argos package and a MarianMT model: argos's own path vs the engine vs
-# raw CTranslate2 (docs/performance.md). About 6 minutes on 2 quiet cores; longer while other work runs.
+# raw CTranslate2 (docs/performance.md). Under 10 minutes on 2 cores (8.4 in the least loaded run).
 bench: $(VENV)/.installed
 	$(BIN)/python tools/bench.py
 

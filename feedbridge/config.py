@@ -27,7 +27,7 @@ _MODEL_NAME = "a model's name ('argos', or one added with 'feedbridge models add
 # Defaults a stage also needs when it runs without a config (tools, tests): defined once, here.
 # The most tokens one CTranslate2 batch may hold: hypotheses (sentences x beams) x (padded
 # source length + decoding cap). A batch's memory grows with exactly this, so the budget
-# bounds it whatever the beam size and sentence lengths (README, Performance).
+# bounds it whatever the beam size and sentence lengths (docs/performance.md).
 DEFAULT_BATCH_TOKENS = 6144
 # A pass whose sentences end untranslated beyond this share has failed (translation.max_untranslated).
 DEFAULT_MAX_UNTRANSLATED = 0.2

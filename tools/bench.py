@@ -31,9 +31,10 @@ counts.
 Random weights rarely emit end-of-sentence, so every path decodes exactly the cap
 (``min_decoding_length = max_decoding_length``, the engine's rule: 2 x the bucketed
 source length + 10): equal output lengths, a fair ratio. For the same reason the
-engine's retry pass is off: random weights lose every placeholder, a trained model
-few. All paths get the protected sentences the engine sends its model (math and URLs
-as placeholders), so they do the same model work.
+engine's second chances are off (``retry=False``: no retry pass, no translation in
+fragments): random weights lose every placeholder, a trained model few. All paths get
+the protected sentences the engine sends their model (math and URLs as placeholders),
+so they do the same model work.
 
     python tools/bench.py [--papers 32] [--warm-papers 1000] [--beam 4] [--repeat 2] [--sweep]
 
@@ -45,8 +46,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -154,13 +157,13 @@ def marian_encoder(folder: Path):
 def run_path(name: str, args) -> dict:
     from feedbridge.translate.packages import require_package
 
-    work = json.loads((args.workdir / "work.json").read_text(encoding="utf-8"))
+    work = json.loads((args.run_dir / "work.json").read_text(encoding="utf-8"))
     if name.startswith("marian-"):
         translator = marian_translator(args.beam)
         if name == "marian-raw":
             folder = translator.model.path
             return raw(folder, marian_encoder(folder), work["marian_sentences"], args.beam)
-        return engine(translator, bench_papers(args.papers), fresh(args.workdir / "memory-marian.sqlite3"))
+        return engine(translator, bench_papers(args.papers), fresh(args.run_dir / "memory-marian.sqlite3"))
     package = require_package("en", "ja")
     if name == "baseline":
         return baseline(package, work["texts"], args.beam)
@@ -168,7 +171,7 @@ def run_path(name: str, args) -> dict:
         return raw(package.model_dir, argos_encoder(package), work["sentences"], args.beam)
     papers = bench_papers(args.warm_papers if name == "warm-big" else args.papers)
     settings = json.loads(args.settings) if args.settings else {}
-    memory_file = args.workdir / ("memory-big.sqlite3" if name == "warm-big" else "memory.sqlite3")
+    memory_file = args.run_dir / ("memory-big.sqlite3" if name == "warm-big" else "memory.sqlite3")
     if name == "cold":
         fresh(memory_file)
     return engine(engine_translator(package, args.beam, **settings), papers, memory_file)
@@ -300,8 +303,6 @@ def prepare(args) -> dict:
             print(f"building the base-size random model into {archive} ...", file=sys.stderr)
             tiny_model.build_argosmodel(archive, tiny_model.fixture_corpus(), preset="base")
         package = install_from_file(archive)
-    for stale in args.workdir.glob("memory-big.sqlite3*"):
-        stale.unlink()
 
     prepare_marian(args, tiny_model)
 
@@ -316,10 +317,10 @@ def prepare(args) -> dict:
     translate_papers(bench_papers(args.papers), marian_recorder, "en", "ja")
     work = {"texts": [t for t in texts if t], "sentences": list(dict.fromkeys(s for t in texts for s in t)),
             "marian_sentences": list(dict.fromkeys(marian_recorder.sent))}
-    (args.workdir / "work.json").write_text(json.dumps(work, ensure_ascii=False), encoding="utf-8")
+    (args.run_dir / "work.json").write_text(json.dumps(work, ensure_ascii=False), encoding="utf-8")
 
     # The big warm run's memory holds one entry per sentence, as a cold run would leave it.
-    with TranslationMemory(args.workdir / "memory-big.sqlite3") as memory:
+    with TranslationMemory(args.run_dir / "memory-big.sqlite3") as memory:
         translate_papers(bench_papers(args.warm_papers), RecordingTranslator(recorder), "en", "ja", memory=memory)
     return work
 
@@ -341,7 +342,8 @@ def prepare_marian(args, tiny_model) -> None:
 
 def spawn(name: str, args, settings: dict | None = None) -> dict:
     command = [sys.executable, __file__, "--path", name, "--papers", str(args.papers),
-               "--warm-papers", str(args.warm_papers), "--beam", str(args.beam), "--workdir", str(args.workdir)]
+               "--warm-papers", str(args.warm_papers), "--beam", str(args.beam), "--workdir", str(args.workdir),
+               "--run-dir", str(args.run_dir)]
     if settings:
         command += ["--settings", json.dumps(settings)]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
@@ -393,18 +395,22 @@ def report(args, work: dict, results: dict[str, dict], runs: dict[str, list[floa
     def rate(name: str) -> float:
         return results[name]["sentences"] / results[name]["seconds"]
 
+    def rounds(engine: str, bound: str) -> str:  # same sentences, so a time ratio is a rate ratio
+        return ", ".join(f"{b / e:.0%}" for e, b in zip(runs[engine], runs[bound]))
+
     print(f"\nengine cold / baseline: {rate('cold') / rate('baseline'):.1f}x;  "
-          f"engine cold / raw bound: {rate('cold') / rate('raw'):.0%}")
+          f"engine cold / raw bound: {rate('cold') / rate('raw'):.0%} (round by round: {rounds('cold', 'raw')})")
     marian = results["marian-cold"]
     print(f"MarianMT engine cold / raw bound: {rate('marian-cold') / rate('marian-raw'):.0%} "
-          f"({marian['model_calls']} model call(s), {marian['by_model']} sentences to the model, "
-          f"{marian['untranslated']} kept untranslated: random weights lose placeholders)")
+          f"(round by round: {rounds('marian-cold', 'marian-raw')}; {marian['model_calls']} model call(s), "
+          f"{marian['by_model']} sentences to the model, {marian['untranslated']} kept untranslated: "
+          "random weights lose placeholders)")
     print(f"warm re-run of {args.warm_papers} papers: {results['warm-big']['seconds']:.2f} s, "
           f"{results['warm-big']['model_calls']} model calls")
 
 
 def sweep(args) -> None:
-    """The engine cold under other settings, to choose the defaults (README, Performance)."""
+    """The engine cold under other settings, to choose the defaults (docs/performance.md)."""
     cores = os.cpu_count() or 1
     grid = [{"beam": b} for b in (1, 2, 4)]
     grid += [{"workers": 1, "threads": cores}, {"batch_tokens": 2048}, {"batch_tokens": 12288}]
@@ -434,6 +440,7 @@ def main(argv=None) -> int:
     parser.add_argument("--sweep", action="store_true", help="also time the engine under other settings")
     parser.add_argument("--path", choices=PATHS, help=argparse.SUPPRESS)  # run one path (a child process)
     parser.add_argument("--settings", help=argparse.SUPPRESS)
+    parser.add_argument("--run-dir", type=Path, help=argparse.SUPPRESS)  # this run's own files
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     os.environ["ARGOS_PACKAGES_DIR"] = str(args.workdir / "packages")
@@ -445,6 +452,19 @@ def main(argv=None) -> int:
         print(json.dumps(result))
         return 0
 
+    # This run's work list and memories, apart from any other bench using the workdir;
+    # the models there are built once and shared.
+    args.run_dir = Path(tempfile.mkdtemp(dir=args.workdir, prefix="run-"))
+    try:
+        measure(args)
+        if args.sweep:
+            sweep(args)
+    finally:
+        shutil.rmtree(args.run_dir, ignore_errors=True)
+    return 0
+
+
+def measure(args) -> None:
     started = time.perf_counter()
     work = prepare(args)
     runs: dict[str, list[dict]] = {name: [] for name in PATHS}
@@ -458,10 +478,7 @@ def main(argv=None) -> int:
     results = {name: min(done, key=lambda r: r["seconds"]) for name, done in runs.items()}
     report(args, work, results, {name: [r["seconds"] for r in done] for name, done in runs.items()})
     print(f"load average before and after (other processes slow every path): {load:.2f}, {os.getloadavg()[0]:.2f}")
-    print(f"make bench took {time.perf_counter() - started:.0f} s")
-    if args.sweep:
-        sweep(args)
-    return 0
+    print(f"the bench took {time.perf_counter() - started:.0f} s (models built, every path timed)")
 
 
 if __name__ == "__main__":
