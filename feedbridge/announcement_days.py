@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 NEW_YORK = ZoneInfo("America/New_York")  # arXiv's clock; zoneinfo follows its daylight-saving changes
 ANNOUNCE_HOUR = 20  # New York time, the evening before the label day
+DEADLINE_HOUR = 14  # New York time: submissions until then go out in that evening's announcement
 _DAY = timedelta(days=1)
 
 
@@ -74,6 +75,17 @@ def announced_at(day: date) -> datetime:
         raise ValueError(f"{day} is a {day:%A}: arXiv labels announcements Monday to Friday")
     evening = day - _DAY
     return datetime(evening.year, evening.month, evening.day, ANNOUNCE_HOUR, tzinfo=NEW_YORK)
+
+
+def submission_deadline(day: date) -> datetime:
+    """The end of the submissions the announcement labelled ``day`` carries: 14:00 New York
+    time on the day it is made (Friday for a Monday's, made on Sunday). It begins at the
+    deadline of the announcement day before, whichever day that was: a holiday moves its
+    submissions to the next announcement."""
+    if day.weekday() >= 5:
+        raise ValueError(f"{day} is a {day:%A}: arXiv labels announcements Monday to Friday")
+    made = day - (3 if day.weekday() == 0 else 1) * _DAY
+    return datetime(made.year, made.month, made.day, DEADLINE_HOUR, tzinfo=NEW_YORK)
 
 
 def label_day(moment: datetime) -> date:

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from feedbridge.announcement_days import announcement_days
 from feedbridge.config import ARCHIVE_DIR, DEFAULT_MAX_ENTRIES, DEFAULT_WINDOW_DAYS, FeedConfig
 from feedbridge.model import Paper, SourceFeed, TranslatedPaper
 
@@ -59,6 +60,19 @@ class Batch:
 
 
 @dataclass(frozen=True)
+class DayRecord:
+    """How one announcement day of one source is accounted for in a feed."""
+
+    state: str  # "rss": a batch from arXiv's feed, an empty but current one too; "recovered"; "not recoverable"
+    papers: int = 0  # recovered: the papers the day gave the feed
+    note: str = ""  # what could not be recovered, or why nothing could
+
+
+# A source's accounted days: each announcement day a batch was accepted for, or a gap closed.
+Accounted = dict[date, DayRecord]
+
+
+@dataclass(frozen=True)
 class Window:
     days: int = DEFAULT_WINDOW_DAYS
     max_entries: int = DEFAULT_MAX_ENTRIES
@@ -71,6 +85,7 @@ class FeedArchive:
     entries: tuple[Entry, ...] = ()  # newest first
     days: tuple[date, ...] = ()  # the window's announcement days, oldest first
     batches: dict[str, Batch] = field(default_factory=dict)  # by arXiv source (category)
+    accounted: dict[str, Accounted] = field(default_factory=dict)  # by arXiv source: the days a gap is judged by
 
     @property
     def newest(self) -> datetime | None:
@@ -119,6 +134,70 @@ def judge(previous: Batch | None, fetched: SourceFeed, due: date | None = None) 
     return Verdict("fresh")
 
 
+# --- gaps --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Gap:
+    """An announcement day of a source the feed has no batch of from arXiv's feed."""
+
+    source: str
+    day: date
+    state: str  # "open": nothing yet; closed: "recovered" or "not recoverable"
+    papers: int = 0
+    note: str = ""
+
+    @property
+    def open(self) -> bool:
+        return self.state == "open"
+
+    def describe(self) -> str:
+        """``quant-ph 2026-06-09: missed, open`` and the like, for every form of the report."""
+        what = {"open": "missed, not recovered yet", "recovered": f"missed, recovered ({self.papers} papers)",
+                "not recoverable": "missed, not recoverable"}[self.state]
+        return f"{self.source} {self.day.isoformat()}: {what}{'; ' + self.note if self.note else ''}"
+
+
+def gap_horizon(due: date, holidays: Iterable[date], days: int) -> date:
+    """The oldest of the last ``days`` announcement days up to ``due``: a gap before it has
+    left the window that would have held its papers."""
+    recent = announcement_days(due - timedelta(days=2 * days + 21), due, holidays)
+    return recent[-days] if len(recent) >= days else recent[0] if recent else due
+
+
+def gaps(archive: FeedArchive, sources: Sequence[str], due: date, holidays: Iterable[date], days: int) -> list[Gap]:
+    """Each source's announcement days within the horizon, from the first it accounted for
+    up to ``due``, that came by no batch of arXiv's feed: open, or closed by recovery.
+
+    A source never accounted for (a new feed) has no gaps: its history starts with its
+    first batch."""
+    horizon = gap_horizon(due, holidays, days)
+    found = []
+    for source in sources:
+        record = archive.accounted.get(source)
+        if not record:
+            continue
+        for day in announcement_days(max(min(record), horizon), due, holidays):
+            known = record.get(day)
+            if known is None:
+                found.append(Gap(source, day, "open"))
+            elif known.state != "rss":
+                found.append(Gap(source, day, known.state, known.papers, known.note))
+    return found
+
+
+def account(archive: FeedArchive, records: dict[str, Accounted], horizon: date) -> FeedArchive:
+    """The archive with this run's records added, and those before ``horizon`` let go but
+    the newest of them: it says the source was followed before the horizon, so every day
+    from the horizon on is counted."""
+    accounted = {}
+    for source in sorted(set(archive.accounted) | set(records)):
+        merged = {**archive.accounted.get(source, {}), **records.get(source, {})}
+        anchor = max((day for day in merged if day < horizon), default=None)
+        accounted[source] = {day: merged[day] for day in sorted(merged) if day >= horizon or day == anchor}
+    return replace(archive, accounted=accounted)
+
+
 # --- choosing and merging ---------------------------------------------------------
 
 
@@ -153,23 +232,25 @@ def merge(
     translated: Sequence[TranslatedPaper],
     batches: dict[str, Batch],
     window: Window,
+    recovered: Iterable[date] = (),
 ) -> FeedArchive:
     """Add new papers and new versions, then keep the window's days and size.
 
     An updated paper keeps its first announcement as ``published`` and moves up with
     its new ``updated``; within a day arXiv's order (new, cross-lists, replacements)
-    is kept, since the sort is stable.
+    is kept, since the sort is stable. ``recovered`` days (papers of a missed day) join
+    the window's days; only arXiv's feed's ``batches`` feed the guard.
     """
     previous = {e.paper.arxiv_id: e for e in archive.entries}
     fresh = [Entry(t, _first_published(previous.get(t.paper.arxiv_id), t)) for t in translated]
     renewed = {e.paper.arxiv_id for e in fresh}
     entries = fresh + [e for e in archive.entries if e.paper.arxiv_id not in renewed]
     entries.sort(key=lambda e: e.updated, reverse=True)
-    new_days = {b.announced.date() for b in batches.values()}
+    new_days = {b.announced.date() for b in batches.values()} | set(recovered)
     days = tuple(sorted(set(archive.days) | new_days)[-window.days:])
     if days:
         entries = [e for e in entries if e.updated.date() >= days[0]]
-    return FeedArchive(tuple(entries[: window.max_entries]), days, {**archive.batches, **batches})
+    return FeedArchive(tuple(entries[: window.max_entries]), days, {**archive.batches, **batches}, archive.accounted)
 
 
 def _first_published(previous: Entry | None, translated: TranslatedPaper) -> datetime:

@@ -22,7 +22,7 @@ import fastjsonschema
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 
 from feedbridge import __version__
-from feedbridge.archive import Batch, Entry, FeedArchive
+from feedbridge.archive import Accounted, Batch, DayRecord, Entry, FeedArchive
 from feedbridge.errors import FeedbridgeError
 from feedbridge.model import Author, Paper, SentencePair, TranslatedPaper, Translation
 from feedbridge.sources.arxiv_links import arxiv_links
@@ -82,6 +82,17 @@ _PAPER = {
         "journal_ref": _OPTIONAL_TEXT,
         "license": _OPTIONAL_TEXT,
         "comment": _OPTIONAL_TEXT,
+        "recovered": {"type": "boolean"},
+    },
+}
+# A source's day as the gap check accounts for it (archive.DayRecord).
+_DAY_RECORD = {
+    "type": "object",
+    "required": ["state"],
+    "properties": {
+        "state": {"enum": ["rss", "recovered", "not recoverable"]},
+        "papers": {"type": "integer", "minimum": 0},
+        "note": _TEXT,
     },
 }
 # Everything dump writes, for the current FORMAT.
@@ -104,6 +115,16 @@ ARCHIVE_SCHEMA = {
                     "announced": _DATETIME,
                     "ids": {"type": "array", "items": {"type": "string", "format": "versioned-arxiv-id"}},
                 },
+            },
+        },
+        # Written since 0.2; an archive without it is read as having accounted for its
+        # window's days (load).
+        "accounted": {
+            "type": "object",
+            "additionalProperties": {  # by arXiv source, then by day
+                "type": "object",
+                "propertyNames": {"format": "date"},
+                "additionalProperties": _DAY_RECORD,
             },
         },
         "entries": {
@@ -211,6 +232,10 @@ def dump(archive: FeedArchive, name: str) -> bytes:
             source: {"announced": b.announced.isoformat(), "ids": sorted(b.ids)}
             for source, b in sorted(archive.batches.items())
         },
+        "accounted": {
+            source: {day.isoformat(): _record_json(record) for day, record in days.items()}
+            for source, days in archive.accounted.items()
+        },
         "entries": [_entry_json(e) for e in archive.entries],
     }
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
@@ -233,14 +258,41 @@ def load(data: bytes, source: str) -> FeedArchive:
         _FAST_CHECK(document)
     except fastjsonschema.JsonSchemaValueException as err:
         raise _not_an_archive(source, _first_problem(_ARCHIVE_VALIDATOR, document) or err.message) from None
-    return FeedArchive(
-        entries=tuple(_entry_from(e) for e in document["entries"]),
-        days=tuple(date.fromisoformat(d) for d in document["days"]),
-        batches={
-            source_name: Batch(datetime.fromisoformat(b["announced"]), frozenset(b["ids"]))
-            for source_name, b in document["batches"].items()
-        },
-    )
+    days = tuple(date.fromisoformat(d) for d in document["days"])
+    batches = {
+        source_name: Batch(datetime.fromisoformat(b["announced"]), frozenset(b["ids"]))
+        for source_name, b in document["batches"].items()
+    }
+    if "accounted" in document:
+        accounted = {}
+        for source_name, records in document["accounted"].items():
+            for day in records:  # fastjsonschema reads draft 4, which has no propertyNames
+                if not _FORMATS["date"](day):
+                    raise _not_an_archive(source, f"{_json_path(['accounted', source_name])}: {day!r} is not a date")
+            accounted[source_name] = {date.fromisoformat(day): _record_from(r) for day, r in records.items()}
+    else:
+        accounted = _accounted_by_window(days, batches)
+    return FeedArchive(tuple(_entry_from(e) for e in document["entries"]), days, batches, accounted)
+
+
+def _accounted_by_window(days: tuple[date, ...], batches: dict[str, Batch]) -> dict[str, Accounted]:
+    """An archive written before days were accounted for (0.1): each source is taken to have
+    given every window day up to its last batch. The window only holds days some source
+    gave, so a multi-source feed may hide a day one source missed; nothing better is known."""
+    return {
+        source: {day: DayRecord("rss") for day in (*days, batch.announced.date()) if day <= batch.announced.date()}
+        for source, batch in batches.items()
+    }
+
+
+def _record_json(record: DayRecord) -> dict[str, Any]:
+    if record.state == "rss":
+        return {"state": record.state}
+    return {"state": record.state, "papers": record.papers, "note": record.note}
+
+
+def _record_from(data: dict[str, Any]) -> DayRecord:
+    return DayRecord(data["state"], data.get("papers", 0), data.get("note", ""))
 
 
 def _not_an_archive(source: str, problem: str) -> FeedbridgeError:
@@ -354,6 +406,8 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
     translated = entry.translated
     paper = asdict(translated.paper)
     del paper["links"]  # derived from the id and the comment on load
+    if not paper["recovered"]:  # the usual case, left out as 0.1 wrote it
+        del paper["recovered"]
     paper["announced"] = translated.paper.announced.isoformat()
     return {
         "paper": paper,

@@ -7,6 +7,7 @@ import os
 import sys
 import time
 import traceback
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -115,6 +116,34 @@ config_option = click.option(
 )
 
 
+class _Moment(click.ParamType):
+    """A moment: an ISO 8601 date and time with its offset, or seconds since 1970 (UTC), as
+    SOURCE_DATE_EPOCH gives them."""
+
+    name = "TIME"
+
+    def convert(self, value, param, ctx) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        try:
+            if text.lstrip("-").isdigit():
+                return datetime.fromtimestamp(int(text), timezone.utc)
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except (ValueError, OverflowError, OSError):
+            self.fail(f"{text!r} is neither an ISO 8601 time (2026-06-08T05:23:00Z) nor seconds since 1970", param, ctx)
+        if moment.utcoffset() is None:
+            self.fail(f"{text!r} has no offset: add Z or +HH:MM", param, ctx)
+        return moment
+
+
+now_option = click.option(
+    "--now", type=_Moment(), envvar="SOURCE_DATE_EPOCH", show_envvar=True,
+    help="The time the run takes as now (which announcement is due, the status times): an ISO 8601"
+    " time or seconds since 1970; the same inputs at the same --now give the same bytes. Default: the clock.",
+)
+
+
 def _load(config_path: Path):
     """The config, with every feed's model checked to serve its language pair."""
     from feedbridge.config import load_config
@@ -149,17 +178,18 @@ def _load(config_path: Path):
 @click.option("--dry-run", is_flag=True,
               help="Say what would be fetched, how many papers are new, how many sentences need the"
               " model, and how long it would take; write nothing.")
+@now_option
 @click.pass_context
 def build(ctx: click.Context, config_path: Path, out_dir: Path | None, from_dir: Path | None, offline: bool,
           only: tuple[str, ...], base_url: str | None, strict: bool, summary_file: Path | None,
-          as_json: bool, dry_run: bool) -> None:
+          as_json: bool, dry_run: bool, now: datetime | None) -> None:
     """Fetch, translate and publish every feed in the config, with the site around them."""
     from feedbridge.pipeline import BuildOptions, build as run_build
-    from feedbridge.report import append_summary, feed_summary_line, summary_json, summary_markdown
+    from feedbridge.report import append_summary, feed_summary_line, gap_lines, summary_json, summary_markdown
 
     out = _output(ctx)
     config = _load(config_path)
-    options = BuildOptions(out_dir=out_dir, from_dir=from_dir, offline=offline, only=only, base_url=base_url)
+    options = BuildOptions(out_dir=out_dir, from_dir=from_dir, offline=offline, only=only, base_url=base_url, now=now)
     if dry_run:
         _dry_run(config, options, out, as_json)
         return
@@ -178,6 +208,8 @@ def build(ctx: click.Context, config_path: Path, out_dir: Path | None, from_dir:
             out.error(str(err))
     for outcome in report.outcomes:
         out.info(feed_summary_line(outcome))
+    for line in gap_lines(report):
+        out.info(line)
     current = sum(o.status not in ("failed", "stale", "partial") for o in report.outcomes)
     if report.published:
         final = f"{current} of {len(report.outcomes)} feeds up to date in {target}"

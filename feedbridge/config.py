@@ -75,8 +75,11 @@ INDEX = "index.html"  # the list of feeds (render/site.py)
 STYLESHEET = "style.css"  # every page's stylesheet (render/site.py)
 OPML = "feeds.opml"  # every feed, for a reader to subscribe at once (render/opml.py)
 STATUS_FILE = "status.json"  # each feed's state after the run (report.py)
+# The maintainer's Atom feed of gaps, failures and stale feeds (render/status.py); not
+# .xml, which a feed called "status" would own. Pages serves .atom as application/atom+xml.
+STATUS_FEED = "status.atom"
 ARCHIVE_DIR = "archive"  # each feed's history, archive/<name>.json (archive.py)
-SITE_FILES = (INDEX, STYLESHEET, OPML, STATUS_FILE, ARCHIVE_DIR)
+SITE_FILES = (INDEX, STYLESHEET, OPML, STATUS_FILE, STATUS_FEED, ARCHIVE_DIR)
 _SITE = "the site"  # who claims SITE_FILES, in _Validator.feed_name
 
 

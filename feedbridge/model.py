@@ -47,6 +47,8 @@ class Paper:
     journal_ref: str | None = None
     license: str | None = None  # a URL, as in dc:rights
     comment: str | None = None  # the authors' comments (pages, venue, code)
+    # True: read from the arXiv API for an announcement day arXiv's feed no longer served
+    recovered: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,17 @@ class TranslatedPaper:
     def in_fragments(self) -> int:
         """Sentences translated in fragments (SentencePair.in_fragments)."""
         return sum(pair.in_fragments for pair in (*self.title.sentences, *self.abstract.sentences))
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    """Something the maintainer must hear of: a gap opened or closed, a failed feed, a stale one."""
+
+    id: str  # a urn:uuid, kept from run to run
+    time: datetime  # the run's clock when it was noticed
+    kind: str  # "gap-opened", "gap-closed", "failed", "stale"
+    feed: str  # the feed's name
+    title: str  # one line, in words
 
 
 class FeedStatus(str, Enum):

@@ -33,8 +33,8 @@ from pathlib import Path
 
 from feedbridge.announcement_days import served_day
 from feedbridge.archive import (
-    Batch, FeedArchive, Window, batch_of, carry_over, judge, merge,
-    published_translations, select_papers,
+    Accounted, Batch, DayRecord, FeedArchive, Gap, Window, account, batch_of, carry_over, gap_horizon, gaps, judge,
+    merge, published_translations, select_papers,
 )
 from feedbridge.atomicfile import output_lock, real_folder, write_atomic
 from feedbridge.config import STATUS_FILE, Config, FeedConfig
@@ -42,13 +42,15 @@ from feedbridge.errors import ConfigError, FeedbridgeError, ModelError, OutputEr
 from feedbridge.fetch import fetcher_for
 from feedbridge.model import FeedStatus, Paper, SourceFeed, TranslatedPaper
 from feedbridge.previous import (
-    Found, History, PreviousSite, dropped_feeds, previous_site, read_history, site_fetcher,
+    Found, History, PreviousSite, dropped_feeds, previous_site, previous_status, read_history, site_fetcher,
 )
 from feedbridge.publish import CarryError, carry, discard, recover, stage, swap, write_feed
 from feedbridge.render import SITE_WRITERS
 from feedbridge.render.atom import atom_path
 from feedbridge.render.view import FeedView, SiteView
-from feedbridge.report import BuildReport, FeedOutcome, status_document, status_line
+from feedbridge.report import (
+    BuildReport, FeedOutcome, last_success, status_document, status_events, status_line,
+)
 from feedbridge.sources import feed_source
 from feedbridge.sources.arxiv_api import BATCH_SIZE as API_BATCH_SIZE
 from feedbridge.sources.arxiv_api import enrich, unanswered
@@ -70,6 +72,7 @@ class BuildOptions:
     offline: bool = False  # no network connection: the feeds from the fetch cache, no package installed
     only: tuple[str, ...] = ()  # feed names or categories to build; empty: all
     base_url: str | None = None  # overrides site.base_url
+    now: datetime | None = None  # the run's clock (--now, SOURCE_DATE_EPOCH); None: the real time
 
 
 @dataclass
@@ -84,6 +87,8 @@ class FeedPlan:
     papers: list[Paper] = field(default_factory=list)  # to translate and merge
     channel_date: datetime | None = None  # an empty first feed's date
     degraded: tuple[str, ...] = ()  # what every item of a source lacked (SourceFeed.degraded)
+    accounted: dict[str, Accounted] = field(default_factory=dict)  # this run's days accounted for, by source
+    gaps: tuple[Gap, ...] = ()  # the announcement days missed within the window, after this run
     carried: list[TranslatedPaper | None] = field(default_factory=list)  # per paper: its published translation
     stats: TranslationStats = field(default_factory=TranslationStats)  # this feed's share of its pair's pass
     seconds: float = 0.0  # spent translating
@@ -129,7 +134,10 @@ class RunPlan:
     feeds: dict[str, FeedPlan]  # the selected feeds, by name
     histories: dict[str, History]  # every configured feed's, for the whole site
     previous: PreviousSite | None = None  # where the histories were read
+    previous_status: dict = field(default_factory=dict)  # its status.json (previous.previous_status)
     pairs: list[PairPlan] = field(default_factory=list)
+    now: datetime = datetime.min.replace(tzinfo=timezone.utc)  # the run's clock
+    due: date = date.min  # the announcement day arXiv's feed should serve at ``now``
     locations: list[str] = field(default_factory=list)  # the URLs (or saved files) read
     missing_models: list[str] = field(default_factory=list)  # "en->ja": a build would install them
     warnings: list[str] = field(default_factory=list)
@@ -180,6 +188,7 @@ class _Run:
         self.dry_run = dry_run
         base_url = options.base_url or config.base_url
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.now = options.now or datetime.now(timezone.utc).replace(microsecond=0)
         self.out_dir = real_folder(options.out_dir or config.output_dir)
         # One fetcher for arXiv's feeds and its API: the pause between requests covers both.
         # A dry run writes nothing, so it keeps no conditional-GET state.
@@ -212,8 +221,10 @@ def plan(config: Config, options: BuildOptions, log: Log = lambda _: None, detai
     categories = list(dict.fromkeys(c for feed in selected for c in feed.sources))
     result.locations = [run_.source.location(c) for c in categories]
     fetched = _fetch(run_, categories)
-    due = served_day(datetime.now(timezone.utc), config.holidays)
-    result.feeds = {feed.name: plan_feed(feed, result.histories[feed.name], fetched, due) for feed in selected}
+    result.now = run_.now
+    result.due = served_day(run_.now, config.holidays)
+    result.feeds = {feed.name: plan_feed(feed, result.histories[feed.name], fetched, result.due) for feed in selected}
+    _find_gaps(run_, result)
     result.requests = 0 if options.from_dir else len(categories)
     _enrich(run_, result)
     pairs = dict.fromkeys((f.source_lang, f.target_lang) for f in selected)
@@ -253,7 +264,8 @@ def _previous(run_: _Run, result: RunPlan) -> None:
         run_.log(f"previous state: {result.previous.description}")
     if warning:
         run_.warn(warning)
-    for name in dropped_feeds(result.previous, config):
+    result.previous_status = previous_status(result.previous)
+    for name in dropped_feeds(result.previous_status, config):
         run_.warn(f"{name} was published but is no longer in {config.path}: the new site leaves it out")
     for feed in config.feeds:
         result.histories[feed.name] = history = read_history(result.previous, feed.name)
@@ -288,8 +300,11 @@ def plan_feed(feed: FeedConfig, history: History, fetched: dict[str, SourceFeed 
             continue
         plan_.degraded = tuple(dict.fromkeys((*plan_.degraded, *got.degraded)))
         verdict = judge(history.archive.batches.get(category), got, due)
+        if verdict.status == "empty" and got.announced is not None:  # a quiet day, or none: nothing missed
+            plan_.accounted[category] = {got.announced.date(): DayRecord("rss")}
         if verdict.status == "fresh":
             plan_.batches[category] = batch_of(got)
+            plan_.accounted[category] = {plan_.batches[category].announced.date(): DayRecord("rss")}
             plan_.papers += got.papers
         else:
             kept.append((verdict, category))
@@ -304,6 +319,23 @@ def plan_feed(feed: FeedConfig, history: History, fetched: dict[str, SourceFeed 
         plan_.status = (FeedStatus.STALE if "stale" in statuses
                         else FeedStatus.CURRENT if "current" in statuses else FeedStatus.EMPTY)
     return plan_
+
+
+def _find_gaps(run_: _Run, result: RunPlan) -> None:
+    """Each feed's announcement days within its window that no batch of arXiv's feed
+    came for, open or closed (the report names them all)."""
+    config = run_.config
+    for feed_plan in result.feeds.values():
+        archive = _accounted(result, feed_plan)
+        feed_plan.gaps = tuple(gaps(archive, feed_plan.feed.sources, result.due, config.holidays, config.window_days))
+
+
+def _accounted(run_plan: RunPlan, feed_plan: FeedPlan, archive: FeedArchive | None = None) -> FeedArchive:
+    """The archive (the feed's published one by default) with this run's accounted days,
+    those older than the gaps' horizon let go."""
+    config = run_plan.config
+    horizon = gap_horizon(run_plan.due, config.holidays, config.window_days)
+    return account(feed_plan.history.archive if archive is None else archive, feed_plan.accounted, horizon)
 
 
 def _enrich(run_: _Run, result: RunPlan) -> None:
@@ -391,7 +423,8 @@ def execute(run_plan: RunPlan, memory: TranslationMemory, log: Log = lambda _: N
     verify it, and swap it in; or leave the output folder as it was and say why."""
     config = run_plan.config
     report = BuildReport(warnings=run_plan.warnings, enrichment=run_plan.enrichment,
-                         previous=run_plan.previous.description if run_plan.previous else "")
+                         previous=run_plan.previous.description if run_plan.previous else "", now=run_plan.now,
+                         horizon=gap_horizon(run_plan.due, config.holidays, config.window_days))
     unknown = {name: h for name, h in run_plan.histories.items() if h.found is Found.UNKNOWN}
     if unknown:
         report.outcomes = [_unpublished(run_plan, f, unknown[f.name].origin if f.name in unknown else None)
@@ -443,7 +476,9 @@ def _assemble(run_plan: RunPlan, translated: dict[str, list[TranslatedPaper] | E
         views.append(view)
     if all(o.status == FeedStatus.FAILED for o in report.outcomes if o.status != FeedStatus.SKIPPED):
         return False
-    site = SiteView(run_plan.base_url, tuple(views))
+    report.events = status_events(report, run_plan.previous_status)
+    report.last_success = last_success(report, run_plan.previous_status)
+    site = SiteView(run_plan.base_url, tuple(views), run_plan.now, report.last_success, report.events)
     for writer in SITE_WRITERS:
         for name, data in writer.render(site).items():
             write_atomic(staging / name, data)
@@ -531,7 +566,7 @@ def _publish(run_plan: RunPlan, feed_plan: FeedPlan, translated: list[Translated
     outcome = FeedOutcome(
         feed, feed_plan.status, run_plan.base_url + atom_path(feed.name), message=feed_plan.message,
         history=history.origin, sentences_translated=feed_plan.stats.by_model,
-        sentences_cached=feed_plan.stats.from_memory, degraded=feed_plan.degraded,
+        sentences_cached=feed_plan.stats.from_memory, degraded=feed_plan.degraded, gaps=feed_plan.gaps,
     )
     archive = history.archive
     try:
@@ -565,6 +600,7 @@ def _write_window(run_plan: RunPlan, feed_plan: FeedPlan, translated: list[Trans
         outcome.renewed = len(translated) - outcome.added
         outcome.untranslated = sum(t.untranslated for t in translated)
         outcome.in_fragments = sum(t.in_fragments for t in translated)
+    archive = _accounted(run_plan, feed_plan, archive)
     first_empty = feed_plan.status == FeedStatus.EMPTY and history.found is Found.NEW
     if history.found is Found.READ or feed_plan.batches or first_empty:
         view = _view(run_plan, feed_plan.feed, outcome, archive, feed_plan.channel_date, site)
@@ -590,10 +626,11 @@ def _view(run_plan: RunPlan, feed: FeedConfig, outcome: FeedOutcome, archive: Fe
         message=outcome.message,
         degraded=outcome.degraded,
         model_attribution=backend.attribution if backend is not None else None,
+        gaps=outcome.gaps,
         entries=archive.entries,
         last_day=archive.days[-1] if archive.days else None,
         # Only a first feed on an empty day has no date of its own.
-        updated=archive.newest or channel_date or datetime.now(timezone.utc).replace(microsecond=0),
+        updated=archive.newest or channel_date or run_plan.now,
         published=(site / atom_path(feed.name)).exists(),
     )
 

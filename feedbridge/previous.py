@@ -163,12 +163,23 @@ def previous_site(out_dir: Path, base_url: str, fetcher: Fetcher | None) -> tupl
     return local, None
 
 
-def dropped_feeds(site: PreviousSite, config: Config) -> list[str]:
+def previous_status(site: PreviousSite) -> dict:
+    """The previous site's status.json; empty when there is none or it is not a JSON object.
+    It only tells what the status feed said before and which feeds were published, so an
+    unreadable one costs that, never the run."""
+    try:
+        status = json.loads(site.read(STATUS_FILE))
+    except (FeedbridgeError, ValueError):
+        return {}
+    return status if isinstance(status, dict) else {}
+
+
+def dropped_feeds(status: dict, config: Config) -> list[str]:
     """The feeds the previous site's status.json names that the config no longer has: the
     new site leaves them out, and the run says so. A status that cannot be read names none."""
     try:
-        names = [feed["name"] for feed in json.loads(site.read(STATUS_FILE))["feeds"]]
-    except (FeedbridgeError, ValueError, KeyError, TypeError):
+        names = [feed["name"] for feed in status["feeds"]]
+    except (KeyError, TypeError):
         return []
     configured = {feed.name for feed in config.feeds}
     return [name for name in names if isinstance(name, str) and name not in configured]

@@ -8,15 +8,17 @@ turns them into words and documents, so each form says the same thing.
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedbridge import __version__
+from feedbridge.archive import Gap
 from feedbridge.config import FeedConfig
 from feedbridge.errors import ExitCode, OutputError
-from feedbridge.model import FeedStatus
+from feedbridge.model import FeedStatus, StatusEvent
 
 if TYPE_CHECKING:
     from feedbridge.pipeline import RunPlan
@@ -31,6 +33,7 @@ DRY_RUN_SCHEMA = 1  # likewise for build --dry-run --json
 # sentence to the length cap, so a trained model is faster: this is an upper bound
 # for 2 cores; more cores or a GPU take proportionally less.
 SECONDS_PER_SENTENCE = 0.2
+EVENT_LIMIT = 100  # the status feed's entries, newest first; older ones leave status.json
 
 
 @dataclass
@@ -50,17 +53,21 @@ class FeedOutcome:
     sentences_cached: int = 0  # sentences found in the translation memory
     seconds: float = 0.0  # spent translating and writing this feed
     degraded: tuple[str, ...] = ()  # what arXiv's feed lacked in every item: "authors", "arxiv-fields"
+    gaps: tuple[Gap, ...] = ()  # announcement days missed within the window, open or closed
 
     def troubled(self, strict: bool) -> bool:
         """Whether the feed makes the run exit 4: it failed or was partly updated; with
-        --strict, also stale, or read from a feed that lost a field every item carries."""
+        --strict, also stale, read from a feed that lost a field every item carries, or
+        missing an announcement that may still be recovered (an open gap)."""
         bad = {FeedStatus.FAILED, FeedStatus.PARTIAL} | ({FeedStatus.STALE} if strict else set())
-        return self.status in bad or (strict and bool(self.degraded))
+        return self.status in bad or (strict and (bool(self.degraded) or any(g.open for g in self.gaps)))
 
     def problem(self) -> str:
-        """What is wrong with the feed, in one line: its message, and what arXiv's feed lacked."""
+        """What is wrong with the feed, in one line: its message, what arXiv's feed lacked,
+        the announcements it still misses."""
         lacked = f"arXiv's feed had no {' and no '.join(self.degraded)} in any item" if self.degraded else ""
-        return "; ".join(part for part in (self.message, lacked) if part)
+        missing = "; ".join(g.describe() for g in self.gaps if g.open)
+        return "; ".join(part for part in (self.message, lacked, missing) if part)
 
     @property
     def kept(self) -> int:
@@ -79,6 +86,10 @@ class BuildReport:
     previous: str = ""  # where the previous state was read
     published: bool = False  # the new site replaced the output folder
     withheld: str | None = None  # why no new site was published
+    now: datetime | None = None  # the run's clock
+    horizon: date | None = None  # the oldest day a gap is kept for (archive.gap_horizon)
+    last_success: datetime | None = None  # this run, if no feed failed, else the previous site's
+    events: tuple[StatusEvent, ...] = ()  # the status feed's entries after this run, newest first
 
     @property
     def sentences_translated(self) -> int:
@@ -146,10 +157,23 @@ def summary_json(report: BuildReport, strict: bool = False) -> dict:
                 "seconds": round(o.seconds, 3),
                 "message": o.message,
                 "degraded": list(o.degraded),
+                "gaps": gaps_json(o.gaps),
             }
             for o in report.outcomes
         ],
     }
+
+
+def gaps_json(gaps: tuple[Gap, ...]) -> list[dict]:
+    """A feed's gaps as ``--json`` and ``status.json`` list them."""
+    return [{"source": g.source, "day": g.day.isoformat(), "state": g.state, "papers": g.papers, "note": g.note}
+            for g in gaps]
+
+
+def gap_lines(report: BuildReport) -> list[str]:
+    """One line per announcement day a feed missed within its window: the run's output
+    names every gap, open or closed this run or before."""
+    return [f"{o.feed.name}: announcement {g.describe()}" for o in report.outcomes for g in o.gaps]
 
 
 def status_document(report: BuildReport) -> bytes:
@@ -167,12 +191,89 @@ def status_document(report: BuildReport) -> bytes:
             "untranslated": o.untranslated,
             "history": o.history,
             "degraded": list(o.degraded),
+            "gaps": gaps_json(o.gaps),
         }
         for o in report.outcomes
     ]
-    document = {"generator": f"feedbridge {__version__}", "previous": report.previous, "feeds": feeds,
-                "warnings": report.warnings}
+    document = {
+        "generator": f"feedbridge {__version__}",
+        "generated": _time(report.now),
+        "last_success": _time(report.last_success),
+        "previous": report.previous,
+        "feeds": feeds,
+        "warnings": report.warnings,
+        "events": [{"id": e.id, "time": e.time.isoformat(), "kind": e.kind, "feed": e.feed, "title": e.title}
+                   for e in report.events],
+    }
     return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+
+
+def _time(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def last_success(report: BuildReport, previous: dict) -> datetime | None:
+    """The run's time when it published and no feed failed, else the previous status's."""
+    if report.now is not None and not any(o.troubled(strict=False) for o in report.outcomes):
+        return report.now
+    try:
+        return datetime.fromisoformat(previous["last_success"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def status_events(report: BuildReport, previous: dict) -> tuple[StatusEvent, ...]:
+    """The status feed's entries: what this run noticed that the previous status did not
+    say (a gap opened or closed, a feed failed, a feed went stale), before the previous
+    status's own, newest first. ``previous`` is the previous site's status.json; what in
+    it is not a feedbridge status only costs the older entries."""
+    before = {f.get("name"): f for f in _listed(previous, "feeds")}
+    now = report.now
+    noticed = []
+    for outcome in report.outcomes:
+        name, was = outcome.feed.name, before.get(outcome.feed.name, {})
+        known = {(g.get("source"), g.get("day")): g.get("state") for g in _listed(was, "gaps")}
+        for gap in outcome.gaps:
+            state = known.pop((gap.source, gap.day.isoformat()), None)
+            if gap.state == state:
+                continue
+            kind = "gap-opened" if gap.open else "gap-closed"
+            noticed.append((kind, name, f"{gap.source}/{gap.day}", f"{name}: announcement {gap.describe()}"))
+        for (source, day), state in known.items():  # an open gap no longer listed: closed without recovery
+            if state == "open" and outcome.status != FeedStatus.FAILED:
+                gone = (report.horizon is not None and isinstance(day, str) and day < report.horizon.isoformat())
+                how = "left the window, never recovered" if gone else "arXiv's feed served it after all"
+                noticed.append(("gap-closed", name, f"{source}/{day}", f"{name}: announcement {source} {day}: {how}"))
+        if outcome.status in (FeedStatus.FAILED, FeedStatus.PARTIAL):
+            noticed.append(("failed", name, "", f"{name}: {outcome.status}: {outcome.problem()}"))
+        elif outcome.status == FeedStatus.STALE and was.get("status") != str(FeedStatus.STALE):
+            noticed.append(("stale", name, "", f"{name}: stale: {outcome.message}"))
+    # An entry's id: what happened, to which feed and day, and when; never the words.
+    fresh = tuple(
+        StatusEvent(f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'feedbridge:{kind}:{name}:{key}:{now}')}", now, kind,
+                    name, title)
+        for kind, name, key, title in noticed
+    ) if now is not None else ()
+    return (fresh + _events(previous))[:EVENT_LIMIT]
+
+
+def _listed(document: object, key: str) -> list[dict]:
+    values = document.get(key) if isinstance(document, dict) else None
+    return [value for value in values if isinstance(value, dict)] if isinstance(values, list) else []
+
+
+def _events(previous: dict) -> tuple[StatusEvent, ...]:
+    """The previous status's events, each kept as it was; one that is not whole is left out."""
+    events = []
+    for data in _listed(previous, "events"):
+        try:
+            time = datetime.fromisoformat(data["time"])
+            fields = (data["id"], data["kind"], data["feed"], data["title"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if time.utcoffset() is not None and all(isinstance(value, str) for value in fields):
+            events.append(StatusEvent(fields[0], time, fields[1], fields[2], fields[3]))
+    return tuple(events)
 
 
 def summary_markdown(report: BuildReport, strict: bool) -> str:
@@ -184,6 +285,8 @@ def summary_markdown(report: BuildReport, strict: bool) -> str:
     code = report.exit_code(strict)
     lines.append("")
     lines += [f"Warning: {warning}" for warning in report.warnings] + ([""] if report.warnings else [])
+    gaps = gap_lines(report)
+    lines += ["Missed announcements:", ""] + [f"- {line}" for line in gaps] + [""] if gaps else []
     lines.append(f"Previous state: {report.previous}.")
     if report.withheld:
         lines.append(f"**No new site was published**: {report.withheld}; the output folder is unchanged.")
@@ -237,6 +340,7 @@ def dry_run_lines(plan: RunPlan) -> list[str]:
     for feed in plan.feeds.values():
         note = f" ({feed.status}: {feed.message})" if feed.message else ""
         lines.append(f"{feed.feed.name}: {feed.new} new, {feed.updated} updated{note}")
+        lines += [f"{feed.feed.name}: announcement {gap.describe()}" for gap in feed.gaps]
     for pair in plan.missing_models:
         lines.append(f"translation package {pair} is not installed: the build would "
                      + ("stop (--offline)" if plan.options.offline else "install it from the Argos index"))

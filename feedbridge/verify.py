@@ -35,7 +35,7 @@ from lxml import etree
 
 from feedbridge.archive import FeedArchive, archive_path
 from feedbridge.archive_file import load
-from feedbridge.config import INDEX, OPML, STATUS_FILE, Config
+from feedbridge.config import INDEX, OPML, STATUS_FEED, STATUS_FILE, Config
 from feedbridge.errors import FeedbridgeError
 from feedbridge.model import FeedStatus
 from feedbridge.render import FEED_WRITERS, SITE_WRITERS
@@ -79,6 +79,8 @@ def verify_site(
     problems += _check_files(site, names)
     problems += _check_pages(site, names)
     problems += _check_opml(site, base_url, [name for name in names if (site / atom_path(name)).is_file()])
+    if (site / STATUS_FEED).is_file():  # a missing one is named by _check_files
+        problems += _valid_atom(site, STATUS_FEED)[1]
     return problems
 
 
@@ -137,11 +139,24 @@ def _check_atom(site: Path, name: str, archive: FeedArchive | None) -> list[Prob
     it must be (when the archive loaded): a feed that does not match its archive would
     change under its readers on the next run."""
     path = atom_path(name)
+    root, problems = _valid_atom(site, path)
+    if root is None:
+        return problems
+    if (found := root.findtext(f"{ATOM}id")) != feed_id(name):
+        problems.append(Problem(path, f"its feed id is {found}, not the feed's own {feed_id(name)}"))
+    if archive is not None:
+        problems += _check_entry_ids(path, root, name, archive)
+    return problems
+
+
+def _valid_atom(site: Path, path: str) -> tuple[etree._Element | None, list[Problem]]:
+    """An Atom document of the site as a validator and a feed reader see it; its root,
+    None when it is not XML."""
     data = (site / path).read_bytes()
     try:
         root = etree.fromstring(data, _XML)
     except etree.XMLSyntaxError as err:
-        return [Problem(path, f"not well-formed XML: {err}")]
+        return None, [Problem(path, f"not well-formed XML: {err}")]
     problems = []
     grammar = _atom_grammar()
     if not grammar.validate(root):
@@ -152,11 +167,7 @@ def _check_atom(site: Path, name: str, archive: FeedArchive | None) -> list[Prob
         problems.append(Problem(path, f"feedparser reads it as broken (bozo): {read.broken}"))
     elif read.version != "atom10":
         problems.append(Problem(path, f"feedparser does not read it as Atom 1.0 but as {read.version or 'unknown'}"))
-    if (found := root.findtext(f"{ATOM}id")) != feed_id(name):
-        problems.append(Problem(path, f"its feed id is {found}, not the feed's own {feed_id(name)}"))
-    if archive is not None:
-        problems += _check_entry_ids(path, root, name, archive)
-    return problems
+    return root, problems
 
 
 @cache

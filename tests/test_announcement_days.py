@@ -10,7 +10,7 @@ from lxml import etree
 
 from feedbridge.announcement_days import (
     NEW_YORK, announced_at, announcement_days, is_announcement_day, label_day,
-    latest_announcement_day, served_day, skipped_label_day, unlisted_years,
+    latest_announcement_day, served_day, skipped_label_day, submission_deadline, unlisted_years,
 )
 from feedbridge.config import DEFAULT_HOLIDAYS
 
@@ -157,6 +157,22 @@ def test_an_announcement_is_made_at_20_new_york_the_evening_before():
     assert announced_at(D("2026-02-09")) == ny(2026, 2, 8, 20)  # Monday's, on Sunday
     assert announced_at(D("2026-07-01")) == utc(2026, 7, 1, 0)  # summer: 20:00 EDT is midnight UTC
     assert announced_at(D("2026-02-10")) == utc(2026, 2, 10, 1)  # winter: 20:00 EST is 01:00 UTC
+
+
+def test_a_days_submissions_end_at_14_new_york_on_the_day_it_is_announced():
+    assert submission_deadline(D("2026-02-10")) == ny(2026, 2, 9, 14)  # Tuesday's: Monday 14:00
+    assert submission_deadline(D("2026-02-09")) == ny(2026, 2, 6, 14)  # Monday's: Friday 14:00
+    assert submission_deadline(D("2026-03-09")) == utc(2026, 3, 6, 19)  # Friday before the change: EST
+    assert submission_deadline(D("2026-03-10")) == utc(2026, 3, 9, 18)  # Monday after it: EDT
+    assert submission_deadline(D("2026-11-03")) == utc(2026, 11, 2, 19)  # back to EST
+    # After the Friday holiday of 2026-06-19 the next announcement, Tuesday's, carries
+    # everything since the deadline of Friday's (Thursday 14:00).
+    days = announcement_days(D("2026-06-18"), D("2026-06-24"), DEFAULT_HOLIDAYS)
+    assert days == [D("2026-06-18"), D("2026-06-19"), D("2026-06-23"), D("2026-06-24")]
+    assert submission_deadline(D("2026-06-19")) == ny(2026, 6, 18, 14)
+    assert submission_deadline(D("2026-06-23")) == ny(2026, 6, 22, 14)
+    with pytest.raises(ValueError, match="Sunday"):
+        submission_deadline(D("2026-06-21"))
 
 
 def test_a_weekend_has_no_announcement_time():

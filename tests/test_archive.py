@@ -232,6 +232,9 @@ def test_a_new_version_with_the_same_text_keeps_its_translation():
 # --- five days of runs ------------------------------------------------------------
 
 
+RUN_DAYS = ("2025-04-28", "2025-04-29", "2025-04-30", "2025-05-01", "2025-05-02")  # each run's clock: its day
+
+
 def five_days() -> list[bytes]:
     groups = items()
     new, cross, replaced = groups["new"], groups["cross"], groups["replace"]
@@ -243,7 +246,8 @@ def five_days() -> list[bytes]:
     return [
         day_document(date(2025, 4, 28), new[:20] + cross[:5] + replaced[:11]),
         day2,
-        EMPTY_PHYSICS.read_bytes(),  # Wed 30 Apr: a holiday
+        # Wed 30 Apr: arXiv's empty holiday channel (of another day, dated this one)
+        EMPTY_PHYSICS.read_bytes().replace(b"Wed, 31 Dec 2025", b"Wed, 30 Apr 2025").replace(b"-0500", b"-0400"),
         day2,  # Thu 1 May: arXiv serves Tuesday's batch again
         day_document(date(2025, 5, 2), [as_version(i, 1, "new") for i in replaced[11:22]]),
     ]
@@ -301,7 +305,8 @@ def test_five_days_of_runs_from_the_published_site_alone(tmp_path, http_server, 
         out = tmp_path / f"day{number}"
         engine_calls.append([])
         strict = ["--strict"] if number in (3, 4) else []
-        result = build("--config", config, "--from-dir", saved, "--out", out, *strict)
+        result = build("--config", config, "--from-dir", saved, "--out", out, "--now", f"{RUN_DAYS[number - 1]}T14:00:00Z",
+                       *strict)
         assert (out / "status.json").exists(), result.output
         status = {f["name"]: f for f in json.loads((out / "status.json").read_text())["feeds"]}
         days.append((result, status, out, entries_of(out / "quant-ph.ja.xml"), entries_of(out / "entanglement.ja.xml")))
@@ -341,8 +346,15 @@ def test_five_days_of_runs_from_the_published_site_alone(tmp_path, http_server, 
     assert {s["status"] for s in s4.values()} == {"stale"}
     assert r4.exit_code == ExitCode.PARTIAL and "same batch as last time" in r4.output  # --strict: stale fails
     for out in (out3, out4):  # (the HTML pages say what happened, so they change)
-        for name in ("quant-ph.ja.xml", "entanglement.ja.xml", "archive/quant-ph.ja.json", "archive/entanglement.ja.json"):
+        for name in ("quant-ph.ja.xml", "entanglement.ja.xml"):
             assert (out / name).read_bytes() == (out2 / name).read_bytes(), name
+        for name in ("archive/quant-ph.ja.json", "archive/entanglement.ja.json"):  # the same but the days accounted for
+            kept, before = json.loads((out / name).read_bytes()), json.loads((out2 / name).read_bytes())
+            assert kept.pop("accounted") != before.pop("accounted") and kept == before, name
+    # The empty holiday is accounted for; Thursday's stale batch is not, and is named as missed.
+    assert json.loads((out3 / "archive/quant-ph.ja.json").read_bytes())["accounted"]["quant-ph"]["2025-04-30"]
+    assert [(g["day"], g["state"]) for g in s4["quant-ph.ja"]["gaps"]] == [("2025-05-01", "open")]
+    assert "quant-ph 2025-05-01: missed" in r4.output
     assert engine_calls[2] == engine_calls[3] == []
 
     # Day 5: fresh papers; with a two-day window, day 1's papers age out unless updated on day 2.

@@ -111,10 +111,10 @@ def test_every_quant_ph_title_and_abstract_survives_in_the_original_part(tmp_pat
 
 def test_same_input_same_bytes(tmp_path, saved_feeds, installed_model):
     config = write_config(tmp_path, feeds=SOURCES)
-    assert build("--config", config, "--from-dir", saved_feeds, "--offline").exit_code == 0
+    assert build("--config", config, "--from-dir", saved_feeds, "--offline", "--now", "2025-04-28T14:00:00Z").exit_code == 0
     first = {p.relative_to(tmp_path / "out"): p.read_bytes() for p in (tmp_path / "out").rglob("*.*")}
     shutil.rmtree(tmp_path / "out")
-    assert build("--config", config, "--from-dir", saved_feeds, "--offline").exit_code == 0
+    assert build("--config", config, "--from-dir", saved_feeds, "--offline", "--now", "2025-04-28T14:00:00Z").exit_code == 0
     again = {p.relative_to(tmp_path / "out"): p.read_bytes() for p in (tmp_path / "out").rglob("*.*")}
     assert again == first
 
@@ -344,7 +344,7 @@ def test_enrich_false_skips_the_api_step(tmp_path, saved_feeds, installed_model)
 # --- the run summary ----------------------------------------------------------------
 
 FEED_KEYS = {"name", "status", "new", "updated", "kept", "untranslated", "in_fragments", "entries", "sentences", "seconds",
-             "message", "degraded"}
+             "message", "degraded", "gaps"}
 
 
 def test_json_summary_has_a_stable_schema(tmp_path, saved_feeds, installed_model):

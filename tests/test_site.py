@@ -48,7 +48,8 @@ def page(path: Path) -> lxml.html.HtmlElement:
 
 
 def test_every_output_is_there_and_every_feed_is_valid_atom(site):
-    expected = {"index.html", "feeds.opml", "status.json", "style.css"}
+    expected = {"index.html", "feeds.opml", "status.json", "status.atom", "style.css"}
+    assert_valid_atom(site / "status.atom")
     for name in FEEDS:
         expected |= {f"{name}.xml", f"{name}.html", f"archive/{name}.json"}
         assert_valid_atom(site / f"{name}.xml")

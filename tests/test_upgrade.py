@@ -18,7 +18,7 @@ import pytest
 from lxml import etree
 
 from support.feeds import as_version, day_document, items
-from support.site_scenario import CONFIG, build, install_german, save_day, scenario_days
+from support.site_scenario import CONFIG, SCENARIO_CLOCKS, build, install_german, save_day, scenario_days
 
 PUBLISHED = Path(__file__).with_name("fixtures") / "site-0.1.0"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -53,7 +53,7 @@ def test_the_next_day_keeps_ids_dates_and_translations(site):
     kept = [as_version(i, 1, "new") for i in groups["replace"][2:5]]  # the site's newest day
     day5 = {**scenario_days()[3], "quant-ph": day_document(
         date(2025, 5, 5), groups["new"][8:10] + [as_version(kept[0], 2, "replace")])}
-    code, report = build(site, "--from-dir", str(save_day(site / "saved5", day5)), "--offline", "--json")
+    code, report = build(site, "--from-dir", str(save_day(site / "saved5", day5)), "--offline", "--json", "--now", "2025-05-05T14:00:00Z")
     summary = json.loads(report)
     assert code == 4, report  # cs.AI never had a saved feed
     # Only the two new papers reach the engine, once per language pair; the new version
@@ -79,11 +79,17 @@ def test_the_next_day_keeps_ids_dates_and_translations(site):
 
 
 def test_the_same_batch_again_changes_no_feed_or_archive(site):
-    code, report = build(site, "--from-dir", str(save_day(site / "saved", scenario_days()[3])), "--offline", "--json")
+    code, report = build(site, "--from-dir", str(save_day(site / "saved", scenario_days()[3])), "--offline", "--json", "--now", SCENARIO_CLOCKS[3])
     assert code == 4, report
     assert json.loads(report)["papers"] == {"translated": 0, "reused": 0}
-    for name in FEEDS + [f"archive/{p.name}" for p in (PUBLISHED / "archive").iterdir()]:
+    for name in FEEDS:
         assert (site / "out" / name).read_bytes() == (PUBLISHED / name).read_bytes(), name
+    for path in (PUBLISHED / "archive").iterdir():  # migrated: only the days accounted for are added
+        written = json.loads((site / "out" / "archive" / path.name).read_bytes())
+        accounted = written.pop("accounted")
+        assert set(written["batches"]) <= set(accounted), path.name
+        assert all(record == {"state": "rss"} for days in accounted.values() for record in days.values())
+        assert written == json.loads(path.read_bytes()), path.name
 
 
 def _field(entry: bytes, name: str) -> str:

@@ -210,6 +210,12 @@ BROKEN = {
         "status.json", "not the config's order",
     ),
     "status not json": (lambda s: truncate(s / "status.json"), "status.json", "not a feedbridge status"),
+    "status feed missing": (lambda s: (s / "status.atom").unlink(), "status.atom", "missing"),
+    "status feed cut short": (lambda s: truncate(s / "status.atom"), "status.atom", "not well-formed XML"),
+    "status feed not atom": (
+        lambda s: rewrite_xml(s / "status.atom", lambda root: remove_first(root, f"{ATOM}id")),
+        "status.atom", "not valid Atom",
+    ),
     "a stray file": (lambda s: (s / "junk.txt").write_text("junk"), "junk.txt", "not part of the site"),
     "a stray file in the archive folder": (
         lambda s: (s / "archive" / "old.json").write_text("{}"), "archive/old.json", "not part of the site",

@@ -18,6 +18,7 @@ from typing import Protocol
 from feedbridge.render.atom import AtomWriter
 from feedbridge.render.opml import OpmlWriter
 from feedbridge.render.site import IndexWriter, PagesWriter, StylesheetWriter
+from feedbridge.render.status import StatusFeedWriter
 from feedbridge.render.view import FeedView, SiteView
 
 
@@ -37,4 +38,6 @@ class SiteWriter(Protocol):
 
 
 FEED_WRITERS: tuple[FeedWriter, ...] = (AtomWriter(),)
-SITE_WRITERS: tuple[SiteWriter, ...] = (StylesheetWriter(), IndexWriter(), PagesWriter(), OpmlWriter())
+SITE_WRITERS: tuple[SiteWriter, ...] = (
+    StylesheetWriter(), IndexWriter(), PagesWriter(), OpmlWriter(), StatusFeedWriter(),
+)

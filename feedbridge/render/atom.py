@@ -57,6 +57,7 @@ from feedbridge.render.view import FeedView
 
 FEED_ID_NAMESPACE = uuid.UUID("bd58f80b-0b46-4a27-a671-418038d7825d")  # fixed forever
 ARXIV_CATEGORY_SCHEME = "http://arxiv.org/schemas/atom"
+FEEDBRIDGE_SCHEME = "tag:feedbridge.github.io,2026:entry-state"  # feedbridge's own tags: "recovered"
 
 _ATOM = "http://www.w3.org/2005/Atom"
 _XHTML = "http://www.w3.org/1999/xhtml"
@@ -175,7 +176,10 @@ def _feed_entry(entry: Entry, layout: PaperLayout) -> FeedEntry:
     feed_entry.updated(entry.updated)
     feed_entry.author([{"name": clean_text(author.name)} for author in paper.authors])
     feed_entry.link([{"href": href, **attributes} for href, attributes in _entry_links(layout.links).items()])
-    feed_entry.category([{"term": term, "scheme": ARXIV_CATEGORY_SCHEME} for term in layout.categories])
+    categories = [{"term": term, "scheme": ARXIV_CATEGORY_SCHEME} for term in layout.categories]
+    if layout.recovered is not None:  # a tag readers show: the entry came from the API, not the announcement
+        categories.append({"term": "recovered", "scheme": FEEDBRIDGE_SCHEME, "label": "recovered from the arXiv API"})
+    feed_entry.category(categories)
     return feed_entry
 
 
@@ -230,6 +234,8 @@ def _content_div(layout: PaperLayout) -> etree._Element:
         _add(line, "a", link.text, href=link.href)
     provenance = f"Translated by {layout.engine} package {layout.translator} (machine translation)"
     _add(_add(div, "p", lang=UI_LANG), "small", provenance)
+    if layout.recovered is not None:
+        _add(_add(div, "p", lang=UI_LANG), "small", layout.recovered)
     return div
 
 

@@ -30,6 +30,9 @@ from feedbridge.model import Author, SentencePair, TranslatedPaper
 
 UI_LANG = "en"  # the language of feedbridge's own words: labels, subtitle, provenance
 UNTRANSLATED_MARKER = "[untranslated]"
+# A paper read from the arXiv API for a missed announcement day (Paper.recovered).
+RECOVERED_NOTE = ("Recovered from the arXiv API: arXiv's feed no longer carried this announcement"
+                  " when it was built")
 SEPARATOR = " · "  # between the parts of a line: the facts, the links
 ANNOUNCE_TYPES = {
     "new": "new",
@@ -72,6 +75,7 @@ class PaperLayout:
     links: tuple[Link, ...]  # the abstract page (the paper's own page), the PDF, then HTML and code where known
     engine: str  # the translation engine's name: "Argos Translate"
     translator: str  # its model: "translate-en_ja 1.1"
+    recovered: str | None = None  # RECOVERED_NOTE for a recovered paper
 
 
 def paper_layout(translated: TranslatedPaper, engine: str) -> PaperLayout:
@@ -107,6 +111,7 @@ def paper_layout(translated: TranslatedPaper, engine: str) -> PaperLayout:
         links=tuple(Link(text, clean_text(href), media_type) for text, href, media_type in links if href),
         engine=engine,
         translator=clean_text(translated.translator),
+        recovered=RECOVERED_NOTE if paper.recovered else None,
     )
 
 

@@ -14,7 +14,7 @@ favicon is an empty ``data:`` URL so that browsers do not ask for ``/favicon.ico
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from importlib import resources
 
 from lxml import etree
@@ -23,7 +23,7 @@ from lxml.html import tostring
 
 from feedbridge import __version__
 from feedbridge.archive import Entry
-from feedbridge.config import INDEX, STYLESHEET
+from feedbridge.config import INDEX, STATUS_FEED, STYLESHEET
 from feedbridge.model import FeedStatus, SentencePair
 from feedbridge.render.layout import (
     SEPARATOR, UI_LANG, UNTRANSLATED_MARKER, PaperLayout, append_text, clean_text, credit, isolate, paper_layout,
@@ -80,6 +80,7 @@ class IndexWriter:
                 E.P(E.A("Subscribe to every feed (OPML)", E.CLASS("button"), href=OPML, type="text/x-opml")),
             ),
             E.MAIN(E.UL(E.CLASS("feeds"), *[_feed_card(feed) for feed in site.feeds])),
+            _run_line(site),
             _footer(site.feeds),
         )
         return {INDEX: _document("arXiv, translated — feedbridge", body, site.feeds)}
@@ -95,6 +96,15 @@ class PagesWriter:
         return {page_path(feed.name): _feed_page(feed) for feed in site.feeds}
 
 
+def _run_line(site: SiteView) -> etree._Element:
+    """When the site was last built without a failed feed, and the maintainer's status feed."""
+    success = f"{site.last_success.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC" if site.last_success else "none yet"
+    return E.P(
+        E.CLASS("status"), f"Last successful run: {success}{SEPARATOR}",
+        E.A("Status feed (missed announcements, failures)", href=STATUS_FEED, type="application/atom+xml"),
+    )
+
+
 def _feed_card(feed: FeedView) -> etree._Element:
     card = E.LI(
         E.CLASS(f"feed status-{feed.status}"),
@@ -103,9 +113,17 @@ def _feed_card(feed: FeedView) -> etree._Element:
     )
     if feed.status in (FeedStatus.FAILED, FeedStatus.PARTIAL):  # the others' messages say what _STATUS_WORDS says
         card.append(E.P(E.CLASS("status"), clean_text(feed.message)))
+    if feed.gaps:
+        card.append(_gap_list(feed))
     if feed.published:
         card.append(E.P(_subscribe_link(feed), E.BR(), E.SPAN(E.CLASS("url"), feed.url(".xml"))))
     return card
+
+
+def _gap_list(feed: FeedView) -> etree._Element:
+    """Each announcement day the feed missed within its window: open, recovered or lost."""
+    return E.UL(E.CLASS("gaps"), *[E.LI(E.CLASS(f"gap gap-{gap.state.replace(' ', '-')}"), gap.describe())
+                                   for gap in feed.gaps])
 
 
 def _status_line(feed: FeedView) -> etree._Element:
@@ -127,6 +145,8 @@ def _feed_page(feed: FeedView) -> bytes:
         E.H1(feed.title),
         _status_line(feed),
     )
+    if feed.gaps:
+        header.append(_gap_list(feed))
     if feed.published:
         header.append(E.P(_subscribe_link(feed)))
     papers = [_paper(entry, feed.engine) for entry in feed.entries] or [E.P("No papers yet.")]
@@ -166,6 +186,8 @@ def _facts(entry: Entry, layout: PaperLayout) -> etree._Element:
         line.append(E.SPAN(f"{SEPARATOR}DOI: ", E.A(E.BDI(layout.doi.text), href=layout.doi.href)))
     if layout.journal_ref is not None:
         line.append(E.SPAN(SEPARATOR, E.BDI(layout.journal_ref)))
+    if layout.recovered is not None:
+        line.append(E.SPAN(SEPARATOR, E.SPAN(E.CLASS("marker"), layout.recovered)))
     return line
 
 

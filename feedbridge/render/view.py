@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from feedbridge.archive import Entry
-from feedbridge.model import FeedStatus
+from feedbridge.archive import Entry, Gap
+from feedbridge.model import FeedStatus, StatusEvent
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class FeedView:
     published: bool  # whether the feed's file exists after this run (a first failure has none)
     degraded: tuple[str, ...] = ()  # what arXiv's feed lacked in every item this run (report.FeedOutcome)
     model_attribution: str | None = None  # the credit the translation model's licence asks for (CC BY-SA)
+    gaps: tuple[Gap, ...] = ()  # announcement days missed within the window, open or closed (archive.gaps)
 
     def url(self, suffix: str) -> str:
         """The absolute URL of one of the feed's files: ``view.url(".xml")``."""
@@ -49,3 +50,6 @@ class SiteView:
 
     base_url: str
     feeds: tuple[FeedView, ...]
+    generated: datetime | None = None  # the run's clock
+    last_success: datetime | None = None  # the last run that published with no feed failed
+    events: tuple[StatusEvent, ...] = ()  # the status feed's entries, newest first
