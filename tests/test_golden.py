@@ -18,7 +18,9 @@ import os
 import shutil
 from pathlib import Path
 
-from support.site_scenario import TOY_CONFIG, add_toy_models, build, normalised, save_day, scenario_days
+from support.site_scenario import (
+    SCENARIO_CLOCKS, TOY_CONFIG, add_toy_models, build, normalised, save_day, scenario_days,
+)
 
 GOLDEN = Path(__file__).with_name("golden")
 REGOLD = os.environ.get("FEEDBRIDGE_REGOLD") == "1"
@@ -29,12 +31,12 @@ def build_days(root: Path) -> dict[str, bytes]:
     root.mkdir()
     (root / "feeds.yaml").write_text(TOY_CONFIG)
     produced: dict[str, bytes] = {}
-    for number, documents in enumerate(scenario_days(), start=1):
+    for number, (documents, now) in enumerate(zip(scenario_days(), SCENARIO_CLOCKS, strict=True), start=1):
         saved = str(save_day(root / f"saved{number}", documents))
         day = f"day{number}"
-        code, dry = build(root, "--from-dir", saved, "--offline", "--dry-run", "--json")
+        code, dry = build(root, "--from-dir", saved, "--offline", "--dry-run", "--json", "--now", now)
         produced[f"{day}/dry-run.json"] = normalised(dry, root) + f"exit {code}\n".encode()
-        code, report = build(root, "--from-dir", saved, "--offline", "--json")
+        code, report = build(root, "--from-dir", saved, "--offline", "--json", "--now", now)
         produced[f"{day}/build.json"] = normalised(report, root) + f"exit {code}\n".encode()
         out = root / "out"
         for path in sorted(out.rglob("*")):
