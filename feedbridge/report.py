@@ -235,15 +235,21 @@ def status_events(report: BuildReport, previous: dict) -> tuple[StatusEvent, ...
         known = {(g.get("source"), g.get("day")): g.get("state") for g in _listed(was, "gaps")}
         for gap in outcome.gaps:
             state = known.pop((gap.source, gap.day.isoformat()), None)
-            if gap.state == state:
+            key, what = f"{gap.source}/{gap.day}", f"the {gap.source} announcement of {gap.day}"
+            if state is None:  # opened this run (and maybe closed too: two entries)
+                noticed.append(("gap-opened", name, key, f"{name}: missed {what}"))
+            if gap.state == state or gap.open:
                 continue
-            kind = "gap-opened" if gap.open else "gap-closed"
-            noticed.append((kind, name, f"{gap.source}/{gap.day}", f"{name}: announcement {gap.describe()}"))
+            if gap.state == "recovered":
+                title = f"{name}: recovered {what} ({gap.papers} papers from the arXiv API); {gap.note}"
+            else:
+                title = f"{name}: {what} is not recoverable: {gap.note}"
+            noticed.append(("gap-closed", name, key, title))
         for (source, day), state in known.items():  # an open gap no longer listed: closed without recovery
             if state == "open" and outcome.status != FeedStatus.FAILED:
-                gone = (report.horizon is not None and isinstance(day, str) and day < report.horizon.isoformat())
-                how = "left the window, never recovered" if gone else "arXiv's feed served it after all"
-                noticed.append(("gap-closed", name, f"{source}/{day}", f"{name}: announcement {source} {day}: {how}"))
+                gone = report.horizon is not None and isinstance(day, str) and day < report.horizon.isoformat()
+                how = "left the window without being recovered" if gone else "was served by arXiv's feed after all"
+                noticed.append(("gap-closed", name, f"{source}/{day}", f"{name}: the {source} announcement of {day} {how}"))
         if outcome.status in (FeedStatus.FAILED, FeedStatus.PARTIAL):
             noticed.append(("failed", name, "", f"{name}: {outcome.status}: {outcome.problem()}"))
         elif outcome.status == FeedStatus.STALE and was.get("status") != str(FeedStatus.STALE):
