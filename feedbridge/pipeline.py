@@ -51,7 +51,7 @@ from feedbridge.render.view import FeedView, SiteView
 from feedbridge.report import (
     BuildReport, FeedOutcome, last_success, status_document, status_events, status_line,
 )
-from feedbridge.sources import feed_source
+from feedbridge.sources import NotRecoverable, feed_source, missed_day_source
 from feedbridge.sources.arxiv_api import BATCH_SIZE as API_BATCH_SIZE
 from feedbridge.sources.arxiv_api import enrich, unanswered
 from feedbridge.translate import TranslationStats
@@ -88,6 +88,7 @@ class FeedPlan:
     channel_date: datetime | None = None  # an empty first feed's date
     degraded: tuple[str, ...] = ()  # what every item of a source lacked (SourceFeed.degraded)
     accounted: dict[str, Accounted] = field(default_factory=dict)  # this run's days accounted for, by source
+    recovered: set[date] = field(default_factory=set)  # missed days whose papers the API gave back
     gaps: tuple[Gap, ...] = ()  # the announcement days missed within the window, after this run
     carried: list[TranslatedPaper | None] = field(default_factory=list)  # per paper: its published translation
     stats: TranslationStats = field(default_factory=TranslationStats)  # this feed's share of its pair's pass
@@ -103,6 +104,11 @@ class FeedPlan:
     def updated(self) -> int:
         """New versions of papers the window holds."""
         return len(self.papers) - self.new
+
+    @property
+    def changes(self) -> bool:
+        """Whether the feed's window changes: a fresh batch, or a missed day recovered."""
+        return bool(self.batches or self.recovered)
 
     @property
     def window_papers(self) -> list[Paper]:
@@ -198,9 +204,14 @@ class _Run:
         self.source = feed_source(config.feed_url, self.fetcher, options.from_dir)
 
     @property
+    def online(self) -> bool:
+        """Whether arXiv may be asked at all: not offline, not from saved feeds."""
+        return not self.options.offline and self.options.from_dir is None
+
+    @property
     def asks_api(self) -> bool:
-        """Whether the arXiv API may be asked: not offline, not from saved feeds."""
-        return self.config.enrich and not self.options.offline and self.options.from_dir is None
+        """Whether the arXiv API may be asked for enrichment."""
+        return self.config.enrich and self.online
 
 
 def plan(config: Config, options: BuildOptions, log: Log = lambda _: None, detail: Log = lambda _: None,
@@ -225,6 +236,7 @@ def plan(config: Config, options: BuildOptions, log: Log = lambda _: None, detai
     result.due = served_day(run_.now, config.holidays)
     result.feeds = {feed.name: plan_feed(feed, result.histories[feed.name], fetched, result.due) for feed in selected}
     _find_gaps(run_, result)
+    _recover(run_, result, fetched)
     result.requests = 0 if options.from_dir else len(categories)
     _enrich(run_, result)
     pairs = dict.fromkeys((f.source_lang, f.target_lang) for f in selected)
@@ -330,6 +342,45 @@ def _find_gaps(run_: _Run, result: RunPlan) -> None:
         feed_plan.gaps = tuple(gaps(archive, feed_plan.feed.sources, result.due, config.holidays, config.window_days))
 
 
+# What a recovered day still lacks, for status.json and the status feed.
+_RECOVERY_NOTE = "replacements and cross-lists of older papers are not recoverable by id"
+
+
+def _recover(run_: _Run, result: RunPlan, fetched: dict[str, SourceFeed | FeedbridgeError]) -> None:
+    """Read each open gap before the due day back from the arXiv API (sources/arxiv_missed.py),
+    oldest first: its papers join the feed's window under their day, marked recovered; a
+    day that cannot be recovered closes as such. A failing API leaves the rest open for
+    the next run. The due day itself is left to arXiv's feed, which may still serve it,
+    unless that feed has moved past it (a weekend's or a holiday's empty channel).
+    A dry run, offline or from saved feeds, nothing is asked: the gaps stay open."""
+    served = {c: got.announced.date() for c, got in fetched.items() if isinstance(got, SourceFeed) and got.announced}
+    missed = sorted(((gap.day, gap.source, plan_) for plan_ in result.feeds.values() for gap in plan_.gaps
+                     if gap.open and (gap.day < result.due or gap.day < served.get(gap.source, gap.day))),
+                    key=lambda m: (m[0], m[1]))
+    if not missed or run_.dry_run or not run_.online:
+        return
+    known = [e.paper for history in result.histories.values() for e in history.archive.entries]
+    known += [paper for got in fetched.values() if isinstance(got, SourceFeed) for paper in got.papers]
+    source_for = missed_day_source(run_.config.api_url, run_.fetcher, run_.config.holidays, known)
+    for day, category, feed_plan in missed:
+        try:
+            got = source_for(day).read(category)
+        except NotRecoverable as err:
+            feed_plan.accounted.setdefault(category, {})[day] = DayRecord("not recoverable", note=str(err))
+            continue
+        except FeedbridgeError as err:
+            run_.warn(f"missed announcements not recovered this run, the next tries again: {err}")
+            break
+        chosen = {p.arxiv_id for p in feed_plan.papers}
+        papers = [p for p in select_papers(feed_plan.feed, got.papers, feed_plan.history.archive)
+                  if p.arxiv_id not in chosen]
+        feed_plan.papers += papers
+        feed_plan.recovered.add(day)
+        feed_plan.accounted.setdefault(category, {})[day] = DayRecord("recovered", len(papers), _RECOVERY_NOTE)
+        run_.detail(f"{feed_plan.feed.name}: {category} {day}: {len(papers)} papers recovered from the arXiv API")
+    _find_gaps(run_, result)
+
+
 def _accounted(run_plan: RunPlan, feed_plan: FeedPlan, archive: FeedArchive | None = None) -> FeedArchive:
     """The archive (the feed's published one by default) with this run's accounted days,
     those older than the gaps' horizon let go."""
@@ -344,8 +395,9 @@ def _enrich(run_: _Run, result: RunPlan) -> None:
     papers not answered before are asked). A feed kept as published is left alone.
     A dry run only counts the papers and requests the API would get."""
     config = run_.config
-    changing = [p for p in result.feeds.values() if p.batches]
-    papers = [paper for p in changing for paper in p.window_papers]
+    changing = [p for p in result.feeds.values() if p.changes]
+    # A recovered paper came from the API already: asking again would only cost requests.
+    papers = [paper for p in changing for paper in p.window_papers if not paper.recovered]
     if not config.enrich or not papers:
         return
     if run_.dry_run:
@@ -359,7 +411,7 @@ def _enrich(run_: _Run, result: RunPlan) -> None:
                     api_url=config.api_url)
     enriched = {(p.arxiv_id, p.version): p for p in answer.papers}
     for feed_plan in changing:
-        feed_plan.papers = [enriched[(p.arxiv_id, p.version)] for p in feed_plan.papers]
+        feed_plan.papers = [enriched.get((p.arxiv_id, p.version), p) for p in feed_plan.papers]
         history = feed_plan.history
         entries = tuple(
             replace(e, translated=replace(e.translated, paper=enriched.get((e.paper.arxiv_id, e.paper.version), e.paper)))
@@ -593,8 +645,8 @@ def _write_window(run_plan: RunPlan, feed_plan: FeedPlan, translated: list[Trans
     first feed on an empty day."""
     history = feed_plan.history
     archive = history.archive
-    if feed_plan.batches:
-        archive = merge(history.archive, translated, feed_plan.batches, window)
+    if feed_plan.changes:
+        archive = merge(history.archive, translated, feed_plan.batches, window, feed_plan.recovered)
         previous = {e.paper.arxiv_id for e in history.archive.entries}
         outcome.added = sum(t.paper.arxiv_id not in previous for t in translated)
         outcome.renewed = len(translated) - outcome.added
@@ -602,7 +654,7 @@ def _write_window(run_plan: RunPlan, feed_plan: FeedPlan, translated: list[Trans
         outcome.in_fragments = sum(t.in_fragments for t in translated)
     archive = _accounted(run_plan, feed_plan, archive)
     first_empty = feed_plan.status == FeedStatus.EMPTY and history.found is Found.NEW
-    if history.found is Found.READ or feed_plan.batches or first_empty:
+    if history.found is Found.READ or feed_plan.changes or first_empty:
         view = _view(run_plan, feed_plan.feed, outcome, archive, feed_plan.channel_date, site)
         write_feed(site, view, archive)
     return archive

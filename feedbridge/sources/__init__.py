@@ -7,13 +7,18 @@ run reads from. To add a source: one module here that reads a category into a
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from datetime import date
 from pathlib import Path
 from typing import Protocol
 
 from feedbridge.fetch import Fetcher
-from feedbridge.model import SourceFeed
+from feedbridge.model import Paper, SourceFeed
+from feedbridge.sources.arxiv_missed import ApiRanges, MissedDay, NotRecoverable, known_ids
 from feedbridge.sources.arxiv_rss import ArxivRss
 from feedbridge.sources.saved import SavedFeeds
+
+__all__ = ["NotRecoverable", "Source", "feed_source", "missed_day_source"]
 
 
 class Source(Protocol):
@@ -32,3 +37,13 @@ def feed_source(feed_url: str, fetcher: Fetcher | None, from_dir: Path | None) -
     if fetcher is None:
         raise ValueError("reading arXiv's feeds needs a fetcher")
     return ArxivRss(feed_url, fetcher)
+
+
+def missed_day_source(api_url: str, fetcher: Fetcher, holidays: Iterable[date],
+                      known: Iterable[Paper]) -> Callable[[date], Source]:
+    """The arXiv API as the source of announcement days arXiv's feed no longer serves: a
+    Source per missed day, bounded by the ids of the ``known`` papers (the feeds' windows
+    and this run's batches), all sharing one run's answers and request budget."""
+    ranges = ApiRanges(fetcher, api_url, tuple(holidays))
+    ids = known_ids(known)
+    return lambda day: MissedDay(day, ids, ranges)
