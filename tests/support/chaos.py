@@ -52,7 +52,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from lxml import etree
@@ -416,9 +416,16 @@ def build(world: World, run: Run, out: Path) -> tuple[int, str]:
     process = subprocess.run(
         [sys.executable, str(KILLPOINT), point, str(n), str(counts), "--",
          "build", "--config", str(world.config), "--out", str(out)],
-        env=world.env, capture_output=True, text=True, timeout=300, preexec_fn=limits,
+        env={**world.env, "SOURCE_DATE_EPOCH": str(run_clock(run.day))}, capture_output=True, text=True,
+        timeout=300, preexec_fn=limits,
     )
     return process.returncode, process.stderr
+
+
+def run_clock(day: date) -> int:
+    """A run's clock: the afternoon of its announcement day, so that the day it publishes is
+    the one due, and gaps and recovery see the world's time, not today's."""
+    return int(datetime(day.year, day.month, day.day, 14, tzinfo=timezone.utc).timestamp())
 
 
 def feed_ids(site: Path) -> dict[str, list[str]]:
