@@ -288,15 +288,16 @@ def init(ctx: click.Context, config_path: Path, categories: str, target: str, fo
 @click.option("--offline", is_flag=True, help="Leave out the checks that need the network.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
               help="Seconds each network check may take.")
+@now_option
 @click.pass_context
-def doctor(ctx: click.Context, config_path: Path, offline: bool, timeout: float) -> None:
+def doctor(ctx: click.Context, config_path: Path, offline: bool, timeout: float, now: datetime | None) -> None:
     """Check the set-up before a build: one line per check, with the fix for each problem.
 
     Exits 0 when nothing needed is missing (advice, marked '!', does not fail), else 1.
     """
     from feedbridge import doctor as checkup
 
-    checks = checkup.run_checks(config_path, offline=offline, timeout=timeout)
+    checks = checkup.run_checks(config_path, offline=offline, timeout=timeout, now=now)
     out = _output(ctx)
     colours = {True: "green", False: "red"}
     for check in checks:

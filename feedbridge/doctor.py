@@ -17,13 +17,15 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from feedbridge import __version__
 from feedbridge.atomicfile import lock_path
-from feedbridge.config import DEFAULT_MODEL, Config, load_config
-from feedbridge.errors import ExitCode, FeedbridgeError, ModelError, OutputError
+from feedbridge.announcement_days import NEW_YORK, announcement_days
+from feedbridge.config import DEFAULT_MODEL, STATUS_FILE, Config, load_config
+from feedbridge.errors import ExitCode, FeedbridgeError, ModelError, NotFoundError, OutputError
 from feedbridge.fetch import Fetcher, FetchSettings, user_agent
 from feedbridge.sources.arxiv_api import parse_answer, query_url
 from feedbridge.sources.arxiv_rss import parse_feed
@@ -37,6 +39,9 @@ DISTRIBUTIONS = (("argos-translate-lt", "argostranslate"), ("ctranslate2",), ("f
 NETWORK_TIMEOUT = 10.0  # seconds: a doctor answers quickly, a slow server is a finding too
 # A paper every arXiv API answers for: the first new-style id.
 API_PROBE_ID = "0704.0001"
+# The published site is stale once arXiv's feeds have changed this many times since its
+# status.json was written: one missed day can be the schedule's bad luck, two are not.
+STALE_AFTER_ANNOUNCEMENTS = 2
 # Hosts that stand for "put your own here": RFC 2606 names and the starter's placeholders.
 _PLACEHOLDER_HOSTS = {"example.org", "example.com", "example.net", "example", "invalid", "example.github.io"} | {
     urlsplit(PLACEHOLDER_BASE_URL).hostname,
@@ -60,9 +65,11 @@ def run_checks(
     *,
     offline: bool = False,
     timeout: float = NETWORK_TIMEOUT,
+    now: datetime | None = None,
 ) -> list[Check]:
     """Every check for this config; ``offline`` leaves out those that need the network,
-    and ``arxiv.enrich: false`` the arXiv API."""
+    and ``arxiv.enrich: false`` the arXiv API. ``now`` is the clock the published site's
+    age is measured on (the system clock by default)."""
     checks = [check_python(), check_distributions()]
     config, config_check = check_config(config_path)
     checks.append(config_check)
@@ -86,6 +93,8 @@ def run_checks(
         checks.append(check_arxiv(config, fetcher))
         if config.enrich:
             checks.append(check_api(config.api_url, fetcher))
+        if not _is_placeholder(urlsplit(config.base_url).hostname or ""):
+            checks.append(check_published(config, fetcher, now or datetime.now(timezone.utc)))
     missing_package = config is not None and not all(check.ok for check in package_checks)
     checks.append(check_index(fetcher, needed=missing_package))
     return checks
@@ -325,3 +334,35 @@ def check_index(fetcher: Fetcher, *, needed: bool) -> Check:
         return Check("Argos package index", True, f"{url}: {len(entries)} packages")
     fix = "check the network, or set ARGOS_PACKAGE_INDEX; offline, install with 'feedbridge models install --file'"
     return Check("Argos package index", False, detail, fix, needed=needed)
+
+
+def check_published(config: Config, fetcher: Fetcher, now: datetime) -> Check:
+    """The published site's status.json, and how many of arXiv's announcements reached its
+    feeds since it was written: more than STALE_AFTER_ANNOUNCEMENTS, and the schedule has
+    stopped, or fails (advice: a build still works)."""
+    url = config.base_url + STATUS_FILE
+    fix = "look at the publish workflow's runs: re-enable its schedule, or fix what fails it"
+    try:
+        status = json.loads(fetcher.fetch(url).body)
+        generated = datetime.fromisoformat(status["generated"])
+        if generated.utcoffset() is None:
+            raise ValueError("a time without an offset")
+    except NotFoundError:
+        return Check("published site", False, f"{url}: not found, nothing is published yet",
+                     "run the publish workflow once", needed=False)
+    except FeedbridgeError as error:
+        return Check("published site", False, str(error), "check site.base_url and the Pages site", needed=False)
+    except (ValueError, KeyError, TypeError) as error:
+        return Check("published site", False, f"{url}: says no run time ({type(error).__name__}: {error});"
+                     " a site published before feedbridge 0.2 has none", "publish it once with this feedbridge",
+                     needed=False)
+    # Each label day from the one after the run's New York date: a feed changes at its midnight.
+    since = announcement_days(generated.astimezone(NEW_YORK).date() + timedelta(days=1),
+                              now.astimezone(NEW_YORK).date(), config.holidays)
+    last = status.get("last_success") or "none"
+    detail = f"{url}: written {generated.isoformat()}, last successful run {last}"
+    if len(since) >= STALE_AFTER_ANNOUNCEMENTS:
+        missed = ", ".join(day.isoformat() for day in since)
+        return Check("published site", False, f"{detail}; {len(since)} announcements since ({missed})", fix,
+                     needed=False)
+    return Check("published site", True, detail, needed=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -60,17 +61,61 @@ def probe() -> Fetcher:
 # --- the whole run ------------------------------------------------------------------
 
 
+def serve_status(http_server, generated: str = "2026-06-10T05:23:00+00:00") -> str:
+    """A published site's status.json at the loopback's /site/; its base URL."""
+    status = {"generated": generated, "last_success": generated, "feeds": []}
+    http_server.serve("/site/status.json", json.dumps(status).encode(), content_type="application/json")
+    return http_server.url + "/site/"
+
+
 def test_everything_in_place_passes(tmp_path, http_server, monkeypatch, installed_model):
     serve_arxiv(http_server)
     api_url = serve_api(http_server)
     serve_index(http_server, monkeypatch)
-    checks = run_checks(write_config(tmp_path, http_server.url, api_url=api_url), timeout=5)
+    base_url = serve_status(http_server)
+    config = write_config(tmp_path, http_server.url, api_url=api_url, base_url=base_url)
+    checks = run_checks(config, timeout=5, now=datetime(2026, 6, 10, 12, tzinfo=timezone.utc))
     assert [c.name for c in checks] == [
-        "Python", "packages", "config", "translation package en->ja", "cache folder",
-        "output folder", "base URL", "arXiv contact", "arXiv", "arXiv API", "Argos package index",
+        "Python", "packages", "config", "translation package en->ja", "cache folder", "output folder",
+        "base URL", "arXiv contact", "arXiv", "arXiv API", "published site", "Argos package index",
     ]
-    assert [c for c in checks if not c.ok] == []
+    assert [c.name for c in checks if not c.ok] == ["base URL"]  # advice: the loopback is not https
     assert exit_code(checks) == ExitCode.OK
+
+
+@pytest.mark.parametrize("now, stale", [
+    ("2026-06-10T12:00:00+00:00", False),  # the run's own day
+    ("2026-06-11T10:00:00+00:00", False),  # Thursday's announcement not yet published: one missed
+    ("2026-06-12T04:30:00+00:00", True),  # Friday's too: two (04:00 UTC is midnight in New York)
+    ("2026-06-12T03:30:00+00:00", False),  # half an hour before Friday's reached the RSS
+])
+def test_the_published_site_is_stale_after_two_announcements_it_missed(tmp_path, http_server, now, stale):
+    config, _ = doctor.check_config(write_config(tmp_path, DOWN, base_url=serve_status(http_server)))
+    check = doctor.check_published(config, probe(), datetime.fromisoformat(now))
+    assert check.ok is not stale and not check.needed
+    assert "written 2026-06-10T05:23:00+00:00, last successful run 2026-06-10T05:23:00+00:00" in check.detail
+    if stale:
+        assert check.detail.endswith("2 announcements since (2026-06-11, 2026-06-12)")
+        assert "re-enable its schedule" in check.fix
+
+
+def test_the_published_site_over_a_weekend_and_arxivs_holiday(tmp_path, http_server):
+    # Written Friday 2026-06-19 (arXiv's holiday, which takes Monday's announcement away).
+    base_url = serve_status(http_server, "2026-06-19T09:00:00+00:00")
+    config, _ = doctor.check_config(write_config(tmp_path, DOWN, base_url=base_url))
+    assert doctor.check_published(config, probe(), datetime(2026, 6, 22, 15, tzinfo=timezone.utc)).ok
+    assert doctor.check_published(config, probe(), datetime(2026, 6, 23, 15, tzinfo=timezone.utc)).ok
+    assert not doctor.check_published(config, probe(), datetime(2026, 6, 24, 15, tzinfo=timezone.utc)).ok
+
+
+def test_a_published_site_without_a_status_or_a_run_time_is_advice(tmp_path, http_server):
+    config, _ = doctor.check_config(write_config(tmp_path, DOWN, base_url=http_server.url + "/nothing/"))
+    missing = doctor.check_published(config, probe(), datetime(2026, 6, 10, tzinfo=timezone.utc))
+    assert not missing.ok and not missing.needed and "not found, nothing is published yet" in missing.detail
+    http_server.serve("/old/status.json", b'{"feeds": []}')
+    config, _ = doctor.check_config(write_config(tmp_path, DOWN, base_url=http_server.url + "/old/"))
+    old = doctor.check_published(config, probe(), datetime(2026, 6, 10, tzinfo=timezone.utc))
+    assert not old.ok and "says no run time" in old.detail and "before feedbridge 0.2" in old.detail
 
 
 def test_offline_leaves_out_the_network_checks(tmp_path, installed_model):
