@@ -7,7 +7,8 @@ Only this module knows the order of the stages. ``plan``:
 2. each feed's history (its published archive) from the site or the output folder;
 3. each source read once, however many feeds use it;
 4. each source judged against the feed's last batch (the freshness guard), and the
-   papers that change the feed chosen;
+   papers that change the feed chosen; the announcement days each feed missed (its
+   gaps), and those arXiv's feed no longer serves read back from the arXiv API;
 5. the window of each feed that changes enriched from the arXiv API, through the same
    Fetcher, so one pause between requests covers arXiv's feeds and its API (a dry run
    only counts what it would ask); a failing API only costs a warning;

@@ -328,7 +328,7 @@ def dry_run_json(plan: RunPlan) -> dict:
         "previous": plan.previous.description if plan.previous else "",
         "sources": plan.locations,
         "feeds": [{"name": f.feed.name, "status": str(f.status), "new": f.new, "updated": f.updated,
-                   "message": f.message} for f in plan.feeds.values()],
+                   "message": f.message, "gaps": gaps_json(f.gaps)} for f in plan.feeds.values()],
         "missing_packages": plan.missing_models,
         "papers": {"to_translate": plan.papers_to_translate, "reused": plan.papers_reused},
         "sentences": {"model": plan.sentences_model, "cached": plan.sentences_cached},
