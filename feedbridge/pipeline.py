@@ -48,6 +48,7 @@ from feedbridge.previous import (
 from feedbridge.publish import CarryError, carry, discard, recover, stage, swap, write_feed
 from feedbridge.render import SITE_WRITERS
 from feedbridge.render.atom import atom_path
+from feedbridge.render.category_names import category_name
 from feedbridge.render.view import FeedView, SiteView
 from feedbridge.report import (
     BuildReport, FeedOutcome, last_success, status_document, status_events, status_line,
@@ -689,7 +690,9 @@ def _view(run_plan: RunPlan, feed: FeedConfig, outcome: FeedOutcome, archive: Fe
 
 
 def feed_label(feed: FeedConfig) -> str:
-    """What the feed covers, in words: the category, or a topic and its categories."""
+    """What the feed covers, in words: the category with arXiv's name for it, or a topic
+    and its categories."""
     if feed.topic is None:
-        return feed.category
+        name = category_name(feed.category)
+        return f"{feed.category} — {name}" if name else feed.category
     return f"{feed.topic.title} in {', '.join(feed.topic.categories)}"

@@ -45,6 +45,8 @@ def test_every_link_resolves(browser, served):
             if parts.hostname == "127.0.0.1":
                 with urllib.request.urlopen(href) as response:
                     assert response.status == 200, href
+            elif parts.hostname == "creativecommons.org" or parts.path.startswith("/licenses/"):
+                assert parts.scheme in {"http", "https"}, href  # a paper's licence, as arXiv gives it
             else:  # arXiv and DOI pages are not fetched from a test, only checked for form
                 assert parts.scheme == "https" and parts.hostname in {"arxiv.org", "doi.org"}, href
 
@@ -88,4 +90,4 @@ def test_index_links_lead_to_each_feed_page(browser, served):
     assert names == [f"{base_url}{name}.html" for name in FEEDS]
     browser.find_element(By.CSS_SELECTOR, "li.feed h2 a").click()
     assert browser.current_url == f"{base_url}{FEEDS[0]}.html"
-    assert browser.title.startswith("arXiv quant-ph")
+    assert browser.title.startswith("quant-ph — Quantum Physics")  # the category and its name, not "arXiv …"

@@ -14,12 +14,13 @@ from feedbridge.sources.arxiv_rss import parse_feed
 from feedbridge.cli import cli
 from feedbridge.errors import ExitCode
 from support.builds import build
-from support.checks import ATOM, XHTML, assert_valid_atom
+from feedbridge.model import FeedStatus
+from feedbridge.render.words import JAPANESE
+from support.checks import ATOM, assert_valid_atom, content_html
 from support.config import BASE_URL, write_config
 from support.paths import API_SEARCH, EMPTY_PHYSICS, LEGACY_HEP_EX, QUANT_PH
 from support.scenes import published
 
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SOURCES = {"quant-ph": QUANT_PH, "physics": EMPTY_PHYSICS, "hep-ex": LEGACY_HEP_EX}
 ERROR_CHANNEL = b"""<?xml version='1.0' encoding='UTF-8'?>
 <rss xmlns:atom="http://www.w3.org/2005/Atom" version="2.0"><channel>
@@ -54,7 +55,7 @@ def test_build_from_saved_feeds_offline(tmp_path, saved_feeds, installed_model):
         document, parsed = assert_valid_atom(out / f"{category}.ja.xml")
         papers = [p for p in parse_feed(fixture.read_bytes(), str(fixture)).papers if p.announce_type in LISTED]
         feed = document.getroot()
-        assert feed.get(XML_LANG) == "ja"
+        assert feed.get("{http://www.w3.org/XML/1998/namespace}lang") == "ja"
         assert category in feed.findtext(f"{ATOM}title")
         assert feed.find(f"{ATOM}link[@rel='self']").get("href") == f"{BASE_URL}{category}.ja.xml"
         entries = feed.findall(f"{ATOM}entry")
@@ -74,16 +75,16 @@ def check_entry(entry, paper):
     assert [c.get("term") for c in entry.findall(f"{ATOM}category")] == list(paper.categories)
     assert entry.findtext(f"{ATOM}published").startswith(paper.announced.strftime("%Y-%m-%dT"))
     assert entry.findtext(f"{ATOM}updated")
-    content = entry.find(f"{ATOM}content/{XHTML}div")
-    whole = text_of(content)
+    content = content_html(entry.find(f"{ATOM}content"))
+    whole = content.text_content()
     assert f"{paper.arxiv_id}v{paper.version}" in whole
-    assert paper.announce_type.split("-")[0] in whole.lower()
+    assert JAPANESE.announce_types[paper.announce_type] in whole
     for author in paper.authors:
         assert author.name in whole
     for optional in (paper.doi, paper.journal_ref):
         if optional:
             assert optional in whole
-    languages = {e.get(XML_LANG) for e in content.iter() if e.get(XML_LANG)}
+    languages = {e.get("lang") for e in content.iter() if e.get("lang")}
     assert {"en", "ja"} <= languages
 
 
@@ -97,14 +98,15 @@ def test_every_quant_ph_title_and_abstract_survives_in_the_original_part(tmp_pat
     assert len(items) == len(entries) == 81
     for item, entry in zip(items, entries):
         guid = item.findtext("guid").removeprefix("oai:arXiv.org:")
-        content = text_of(entry.find(f"{ATOM}content"))
+        html = content_html(entry.find(f"{ATOM}content"))
+        content = text_of(html)
         assert f"arXiv:{guid}" in content  # id and version as arXiv wrote them
         assert entry.find(f"{ATOM}link[@rel='alternate']").get("href") == item.findtext("link")
         assert [c.get("term") for c in entry.findall(f"{ATOM}category")] == [c.text for c in item.findall("category")]
         assert entry.findtext(f"{ATOM}published") == "2025-04-28T00:00:00-04:00"  # pubDate, zone kept
         title = " ".join(item.findtext("title").split())
         abstract = " ".join(item.findtext("description").split("Abstract:", 1)[1].split())
-        english = [text_of(e) for e in entry.find(f"{ATOM}content").iter() if e.get(XML_LANG) == "en"]
+        english = [text_of(e) for e in html.iter() if e.get("lang") == "en"]
         assert title in english
         assert abstract in english
 
@@ -266,7 +268,7 @@ def test_a_second_attempt_on_the_morning_of_its_batch_is_current_and_passes_stri
     status = json.loads((tmp_path / "out" / "status.json").read_text())["feeds"][0]
     assert status["status"] == "current"
     assert status["message"] == f"arXiv's latest batch (announced {today}) is already published"
-    assert "Up to date: arXiv's latest announcement is published" in (tmp_path / "out" / "quant-ph.ja.html").read_text()
+    assert JAPANESE.statuses[FeedStatus.CURRENT] in (tmp_path / "out" / "quant-ph.ja.html").read_text()
 
 
 # --- enrichment from the arXiv API ----------------------------------------------------
@@ -306,8 +308,8 @@ def test_build_enriches_new_papers_through_the_api_after_fetching(tmp_path, http
     assert [path.split("?")[0] for path in http_server.paths] == ["/rss/quant-ph", "/api/query"]
     assert f"arXiv API: 0 papers from the cache, {len(papers)} asked ({len(papers) - 1} unknown" in result.output
     entries = etree.parse(str(tmp_path / "out/quant-ph.ja.xml")).getroot().findall(f"{ATOM}entry")
-    assert f"Comments: {' '.join(comment.split())}" in text_of(entries[0].find(f"{ATOM}content"))
-    assert "Comments:" not in text_of(entries[1].find(f"{ATOM}content"))
+    assert f"{JAPANESE.comments}{' '.join(comment.split())}" in text_of(content_html(entries[0].find(f"{ATOM}content")))
+    assert JAPANESE.comments not in text_of(content_html(entries[1].find(f"{ATOM}content")))
 
 
 def test_an_api_failure_is_a_warning_and_the_feed_still_goes_out(tmp_path, http_server, installed_model):

@@ -16,6 +16,7 @@ from datetime import date
 import pytest
 from click.testing import CliRunner
 
+from feedbridge.render.words import JAPANESE
 from feedbridge.cli import cli
 from feedbridge.errors import ExitCode
 from feedbridge.translate.engine import MIN_JUDGED_SENTENCES, PassFailed, translate_papers
@@ -204,4 +205,5 @@ def test_the_toy_model_translates_every_sentence_and_keeps_math_verbatim(tmp_pat
         assert unicodedata.normalize("NFKC", target) != target  # fullwidth: the model's relabelled side, no copy
     assert spans > 20
     feed = (tmp_path / "out/quant-ph.ja.xml").read_text()
-    assert feed.count(f"package {toy_model} ") == len(archive["entries"])
+    provenance = JAPANESE.provenance.split("{translator}")[0].format(engine="CTranslate2 (MarianMT)")
+    assert feed.count(f"{provenance}{toy_model} ") == len(archive["entries"])

@@ -16,6 +16,7 @@ from lxml import etree
 from feedbridge.archive import DayRecord, FeedArchive, Gap, account, gap_horizon, gaps
 from feedbridge.config import DEFAULT_HOLIDAYS
 from feedbridge.errors import ExitCode
+from feedbridge.render.words import JAPANESE
 from support.builds import build
 from support.checks import ATOM, assert_valid_atom
 from support.config import write_config
@@ -113,9 +114,9 @@ def test_a_missed_day_is_named_everywhere_and_fails_strict(tmp_path, installed_m
     status = json.loads((out / "status.json").read_bytes())
     assert status["feeds"][0]["gaps"] == expected
     assert status["generated"] == at(WEDNESDAY) and status["last_success"] == at(WEDNESDAY)
-    for page in ("index.html", "quant-ph.ja.html"):
+    for page in ("index.html", "quant-ph.ja.html"):  # in the feed's language
         (gap,) = lxml.html.fromstring((out / page).read_bytes()).find_class("gap-open")
-        assert gap.text_content() == line
+        assert gap.text_content() == JAPANESE.gaps["open"].format(source="quant-ph", day="2025-04-29", papers=0)
     # The maintainer's feed: one entry for the gap, kept as it was by the next run.
     assert_valid_atom(out / "status.atom")
     entries = etree.parse(str(out / "status.atom")).getroot().findall(f"{ATOM}entry")

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from lxml import etree
 
+from feedbridge.render.words import JAPANESE
 from feedbridge import archive
 from feedbridge.archive import FeedArchive, Window
 from feedbridge.errors import FeedError
@@ -357,7 +358,7 @@ def test_a_degraded_feed_is_named_in_the_output_status_and_index_and_fails_stric
     assert json.loads(lenient.stdout)["feeds"][0]["degraded"] == ["authors"]
     status = json.loads((tmp_path / "out" / "status.json").read_text())
     assert status["feeds"][0]["degraded"] == ["authors"]
-    assert "arXiv's feed came without authors" in (tmp_path / "out" / "index.html").read_text()
+    assert JAPANESE.lacking.format(what=JAPANESE.lacking_names["authors"]) in (tmp_path / "out" / "index.html").read_text()
     assert strict.exit_code == ExitCode.PARTIAL
     assert "Error: quant-ph.ja: arXiv sent the same batch" in strict.stderr
     assert "arXiv's feed had no authors in any item" in strict.stderr

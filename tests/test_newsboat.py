@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from feedbridge.render.words import JAPANESE as WORDS
 from feedbridge.model import Author
 from feedbridge.sources.arxiv_rss import parse_feed
 from feedbridge.sources.arxiv_api import enrich, query_url
@@ -156,12 +157,12 @@ def test_the_article_as_newsboat_renders_it(reader, served_feed):
     body = [line for line in lines[lines.index(f"Link: https://arxiv.org/abs/{PAPER_ID}") + 1:] if line]
     # the title in Japanese with the original beneath, then the authors
     assert body[:3] == [TITLE_JA, paper.title, AUTHORS]
-    assert body[3] == f"arXiv:{PAPER_ID}v3 · new · math.ST, cs.IT, math.PR"
-    assert body[4] == f"Comments: {paper.comment}"
+    assert body[3] == f"arXiv:{PAPER_ID}v3 · {WORDS.announce_types['new']} · math.ST, cs.IT, math.PR"
+    assert body[4] == f"{WORDS.comments}{paper.comment}"
     # one translated sentence per line, in order, then the original abstract
     assert body[5:5 + len(translations)] == translations
     assert body[5 + len(translations)] == paper.abstract
-    assert body[6 + len(translations)].startswith("arXiv abstract page[")
+    assert body[6 + len(translations)].startswith(f"{WORDS.abstract_page}[")
     links = [line for line in lines if line.endswith(" (link)")]
     assert [link.split(": ", 1)[1] for link in links] == [
         f"https://arxiv.org/abs/{PAPER_ID} (link)",
@@ -169,7 +170,7 @@ def test_the_article_as_newsboat_renders_it(reader, served_feed):
         f"https://arxiv.org/html/{PAPER_ID}v3 (link)",
         "https://github.com/ydecastro/super-resolution-testing (link)",
     ]
-    assert "abstract page[1] · PDF[2] · HTML[3] · Code[4]" in body[6 + len(translations)]
+    assert f"{WORDS.abstract_page}[1] · PDF[2] · {WORDS.html_version}[3] · {WORDS.code}[4]" in body[6 + len(translations)]
 
 
 def save_first_article(command: list[str], environment: dict[str, str], saved: Path) -> str:

@@ -18,6 +18,8 @@ from feedbridge.archive import Entry
 from feedbridge.render.atom import render_atom
 from feedbridge.render.view import FeedView
 from feedbridge.model import FeedStatus, SentencePair, TranslatedPaper, Translation
+from feedbridge.render.words import JAPANESE as W
+from support.checks import content_html
 from support.paths import ATOM_RNG
 
 NS = {
@@ -137,7 +139,7 @@ def entry_ids(root: etree._Element) -> list[str]:
 
 
 def content_of(root: etree._Element, index: int) -> etree._Element:
-    return root.xpath("a:entry/a:content/h:div", namespaces=NS)[index]
+    return content_html(root.xpath("a:entry/a:content", namespaces=NS)[index])
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +169,7 @@ def test_same_input_gives_the_same_bytes():
 
 def test_feed_head(root):
     title = root.find("a:title", NS).text
-    assert "cs.AI" in title and "Japanese" in title
+    assert title == "cs.AI: arXiv 新着論文の日本語訳 (feedbridge)"  # the category and the language, feedbridge's
     assert root.get(XML_LANG) == "ja"
     assert root.find("a:updated", NS).text == "2025-04-28T00:00:00-04:00"
     assert root.xpath("a:link[@rel='self']/@href", namespaces=NS) == [FEED.url(".xml")]
@@ -175,8 +177,14 @@ def test_feed_head(root):
         FEED.url(".html")
     ]
     subtitle = root.find("a:subtitle", NS)
-    assert "machine-translated offline" in subtitle.text and "Argos Translate" in subtitle.text
-    assert subtitle.get(XML_LANG) == "en"
+    assert "オフライン機械翻訳" in subtitle.text and "Argos Translate" in subtitle.text
+    assert subtitle.get(XML_LANG) == "ja"  # feedbridge's words in the feed's language
+    rights = root.find("a:rights", NS).text
+    assert "Thank you to arXiv for use of its open access interoperability." in rights
+    assert W.not_affiliated in rights and "CC0 1.0" in rights
+    english = etree.fromstring(atom(feed=replace(FEED, target_lang="xx", entries=())))
+    assert english.find("a:subtitle", NS).get(XML_LANG) == "en"  # no words for xx: English
+    assert "feedbridge is not affiliated with arXiv." in english.find("a:rights", NS).text
 
 
 def test_feed_id_is_stable_and_independent_of_the_base_url(root):
@@ -247,7 +255,7 @@ def test_links_have_rel_type_and_title(root):
     ] == [
         ("alternate", "text/html", None, "https://arxiv.org/abs/2504.17830"),
         ("related", "application/pdf", "PDF", "https://arxiv.org/pdf/2504.17830v1"),
-        ("related", "text/html", "HTML", "https://arxiv.org/html/2504.17830v1"),
+        ("related", "text/html", W.html_version, "https://arxiv.org/html/2504.17830v1"),
     ]
 
 
@@ -257,18 +265,18 @@ def test_comments_and_their_code_link_are_shown():
     schema = etree.RelaxNG(file=str(ATOM_RNG))
     assert schema.validate(root), schema.error_log
     div = content_of(root, 0)
-    comments = div.xpath("h:p[starts-with(., 'Comments: ')]", namespaces=NS)
-    assert ["".join(p.itertext()) for p in comments] == [f"Comments: {comment}"]
-    span = comments[0].find("h:span", NS)
-    assert (comments[0].get(XML_LANG), span.get(XML_LANG)) == ("en", "en")
-    links = div.xpath("h:p[h:a = 'PDF']/h:a", namespaces=NS)
+    comments = div.xpath(f"p[starts-with(., '{W.comments}')]")
+    assert ["".join(p.itertext()) for p in comments] == [f"{W.comments}{comment}"]
+    span = comments[0].find("span")
+    assert (comments[0].get("lang"), span.get("lang"), span.get("dir")) == ("ja", "en", "auto")
+    links = div.xpath("p[a = 'PDF']/a")
     assert [(a.text, a.get("href")) for a in links] == [
-        ("arXiv abstract page", "https://arxiv.org/abs/2504.17830"),
+        (W.abstract_page, "https://arxiv.org/abs/2504.17830"),
         ("PDF", "https://arxiv.org/pdf/2504.17830v1"),
-        ("HTML", "https://arxiv.org/html/2504.17830v1"),
-        ("Code", "https://github.com/alice/qec"),
+        (W.html_version, "https://arxiv.org/html/2504.17830v1"),
+        (W.code, "https://github.com/alice/qec"),
     ]
-    code = root.xpath("a:entry/a:link[@title='Code']", namespaces=NS)
+    code = root.xpath(f"a:entry/a:link[@title='{W.code}']", namespaces=NS)
     assert [(link.get("rel"), link.get("href")) for link in code] == [
         ("related", "https://github.com/alice/qec")
     ]
@@ -276,9 +284,9 @@ def test_comments_and_their_code_link_are_shown():
 
 def test_without_comments_there_is_no_comments_line_and_no_code_link(root):
     div = content_of(root, 0)
-    assert "Comments:" not in "".join(div.itertext())
-    assert "Code" not in div.xpath(".//h:a/text()", namespaces=NS)
-    assert root.xpath("a:entry/a:link[@title='Code']", namespaces=NS) == []
+    assert W.comments not in "".join(div.itertext())
+    assert W.code not in div.xpath(".//a/text()")
+    assert root.xpath(f"a:entry/a:link[@title='{W.code}']", namespaces=NS) == []
 
 
 def test_categories_carry_arxiv_scheme(root):
@@ -292,42 +300,50 @@ def test_categories_carry_arxiv_scheme(root):
 def test_content_facts_line_and_links(root):
     div = content_of(root, 0)
     text = "".join(div.itertext())
-    assert "arXiv:2504.17830v1 · new · quant-ph, cs.AI" in text
-    assert "Journal ref: Phys. Rev. A 111, 042418 (2025)" in text
-    hrefs = div.xpath(".//h:a/@href", namespaces=NS)
+    assert f"arXiv:2504.17830v1 · {W.announce_types['new']} · quant-ph, cs.AI" in text
+    assert f"{W.journal_ref}Phys. Rev. A 111, 042418 (2025)" in text
+    hrefs = div.xpath(".//a/@href", namespaces=NS)
     assert "https://doi.org/10.1103/PhysRevA.111.042418" in hrefs
     assert PLAIN.license in hrefs
     assert {PLAIN.links.abstract, PLAIN.links.pdf, PLAIN.links.html} <= set(hrefs)
-    assert "arXiv:hep-th/9901001v2 · replacement" in "".join(content_of(root, 2).itertext())
+    assert f"arXiv:hep-th/9901001v2 · {W.announce_types['replace']}" in "".join(content_of(root, 2).itertext())
 
 
 def test_content_names_its_provenance(root):
     text = "".join(content_of(root, 0).itertext())
-    assert "Translated by Argos Translate package translate-en_ja 1.1 (machine translation)" in text
+    assert W.provenance.format(engine="Argos Translate", translator="translate-en_ja 1.1") in text
 
 
 def test_translated_abstract_has_one_sentence_per_paragraph_in_the_target_language(root):
-    section = content_of(root, 0).find("h:div", NS)
-    assert section.get(XML_LANG) == section.get("lang") == "ja"
-    assert [p.text for p in section.findall("h:p", NS)] == [
+    section = content_of(root, 0).find("div", NS)
+    assert section.get("lang") == "ja"
+    assert [p.text for p in section.findall("p", NS)] == [
         "論理量子ビットを示す。",
         "それは部品より長く生きる。",
     ]
 
 
 def test_untranslated_sentence_is_marked_and_in_the_source_language(root):
-    paragraphs = content_of(root, 2).find("h:div", NS).findall("h:p", NS)
+    paragraphs = content_of(root, 2).find("div", NS).findall("p", NS)
     untranslated = paragraphs[1]
-    assert untranslated.get(XML_LANG) == untranslated.get("lang") == "en"
-    assert "".join(untranslated.itertext()) == "[untranslated] Second sentence, untranslated."
-    assert paragraphs[0].get(XML_LANG) is None  # inherits its section's target language
+    assert untranslated.get("lang") == "en"
+    assert "".join(untranslated.itertext()) == f"{W.untranslated} Second sentence, untranslated."
+    assert paragraphs[0].get("lang") is None  # inherits its section's target language
+
+
+def test_an_abstract_with_no_sentence_translated_is_shown_once():
+    """Else a reader shows the same abstract twice (newsboat did), once marked untranslated."""
+    pairs = [(s, s, False) for s in ("We show a logical qubit.", "It lives longer than its parts.")]
+    div = content_of(render([translate(PLAIN, "閾値以下の量子誤り訂正", pairs)]), 0)
+    text = "".join(div.itertext())
+    assert text.count("We show a logical qubit.") == 1 and W.untranslated not in text
 
 
 def test_original_title_and_abstract_are_in_the_source_language(root):
     div = content_of(root, 0)
-    heading = div.find("h:h2", NS)
-    assert (heading.text, heading.get(XML_LANG)) == ("閾値以下の量子誤り訂正", "ja")
-    originals = div.xpath("h:p[@xml:lang='en']/text()", namespaces=NS)
+    heading = div.find("h2", NS)
+    assert (heading.text, heading.get("lang")) == ("閾値以下の量子誤り訂正", "ja")
+    originals = div.xpath("p[@lang='en']/text()")
     assert PLAIN.title in originals and PLAIN.abstract in originals
 
 
@@ -336,7 +352,7 @@ def test_hostile_text_stays_text():
     parsed = feedparser.parse(data)
     assert parsed.entries[1].title == f"訳 {HOSTILE} — {HOSTILE}"
     div = content_of(etree.fromstring(data), 1)
-    assert div.xpath(".//h:script | .//h:b", namespaces=NS) == []
+    assert div.xpath(".//script | .//b", namespaces=NS) == []
     text = "".join(div.itertext())
     assert f"Abstract with {HOSTILE} inside. Second sentence." in text
     assert "Carol <b>Bold</b> & Co" in text
@@ -344,7 +360,7 @@ def test_hostile_text_stays_text():
 
 def test_characters_illegal_in_xml_are_dropped(root):
     assert b"\x0b" not in atom()
-    translated = content_of(root, 1).find("h:div", NS).findall("h:p", NS)[0]
+    translated = content_of(root, 1).find("div", NS).findall("p", NS)[0]
     assert translated.text == f"要約 {HOSTILE}。"
 
 
@@ -352,7 +368,7 @@ def test_every_entry_has_an_author_even_when_a_paper_lists_none():
     anonymous = replace(ENTRIES[0], paper=replace(PLAIN, authors=()))
     root = render([anonymous])
     assert root.findall("a:entry/a:author", NS) == []
-    assert root.find("a:author/a:name", NS).text == "arXiv"
+    assert root.find("a:author/a:name", NS).text == "feedbridge"  # the feed's maker, never arXiv
 
 
 @pytest.mark.parametrize("licence, linked", [
@@ -368,9 +384,9 @@ def test_every_entry_has_an_author_even_when_a_paper_lists_none():
 ])
 def test_only_a_web_licence_becomes_a_link_and_any_other_stays_text(licence, linked):
     root = render([replace(ENTRIES[0], paper=replace(PLAIN, license=licence))])
-    facts = content_of(root, 0).findall("h:p", NS)[2]
-    assert "".join(facts.itertext()).endswith(f"Licence: {licence}")
-    assert (licence in {a.get("href") for a in facts.iter(f"{{{NS['h']}}}a")}) is linked
+    facts = content_of(root, 0).findall("p", NS)[2]
+    assert "".join(facts.itertext()).endswith(f"{W.licence}{licence}")
+    assert (licence in {a.get("href") for a in facts.iter("a")}) is linked
 
 
 def test_del_and_c1_controls_are_dropped_like_the_controls_xml_forbids():
@@ -388,9 +404,9 @@ def test_arxiv_text_inside_a_line_is_a_bidi_isolate_and_the_text_is_unchanged():
                     categories=("quant-ph\u202e", "cs.AI"), journal_ref="J. \u202eRef", comment="C\u202e",
                     links=arxiv_links(PLAIN.arxiv_id, PLAIN.version, "C\u202e"))
     div = content_of(render([replace(ENTRIES[0], paper=paper)]), 0)
-    authors, facts = div.findall("h:p", NS)[1:3]
+    authors, facts = div.findall("p", NS)[1:3]
     assert [(span.get("dir"), span.text) for span in authors] == [("auto", "Eve \u202eevil (Lab\u2067)"), ("auto", "Bob")]
     assert "".join(authors.itertext()) == "Eve \u202eevil (Lab\u2067), Bob"
-    isolates = {span.text for span in facts.iter(f"{{{NS['h']}}}span", f"{{{NS['h']}}}a") if span.get("dir") == "auto"}
-    assert {"new", "quant-ph\u202e", "cs.AI", PLAIN.doi, "J. \u202eRef", PLAIN.license} <= isolates
-    assert div.xpath("h:p/h:span[@dir='auto']/text()", namespaces=NS).count("C\u202e") == 1
+    isolates = {span.text for span in facts.iter("span", "a") if span.get("dir") == "auto"}
+    assert {W.announce_types["new"], "quant-ph\u202e", "cs.AI", PLAIN.doi, "J. \u202eRef", PLAIN.license} <= isolates
+    assert div.xpath("p/span[@dir='auto']/text()", namespaces=NS).count("C\u202e") == 1

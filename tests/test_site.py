@@ -27,6 +27,7 @@ from feedbridge.sources.arxiv_rss import parse_feed
 from feedbridge.cli import cli
 from feedbridge.render.site import PagesWriter
 from feedbridge.render.view import FeedView, SiteView
+from feedbridge.render.words import JAPANESE
 from feedbridge.serve import make_server
 from feedbridge.model import SentencePair, TranslatedPaper, Translation
 from support.builds import build, tiny_model_installed
@@ -65,14 +66,19 @@ def test_index_lists_every_feed_with_its_page_subscribe_link_and_status(site):
         assert {f"{name}.html", f"{BASE_URL}{name}.xml"} <= links
         assert card.cssselect(".status")
     assert "status-empty" in cards[1].get("class")  # the holiday
-    assert "No new papers" in cards[1].text_content()
+    assert JAPANESE.statuses[FeedStatus.EMPTY] in cards[1].text_content()
     assert index.cssselect("a[href='feeds.opml']")
+    # every feed is Japanese, so the index speaks it; arXiv's acknowledgement stays verbatim
+    assert index.cssselect("h1")[0].text == JAPANESE.site_title
+    footer = index.cssselect("footer")[0].text_content()
+    assert "Thank you to arXiv for use of its open access interoperability." in footer
+    assert JAPANESE.not_affiliated in footer
 
 
 def test_pages_are_mobile_friendly_self_contained_and_labelled_by_language(site):
     for path in [site / "index.html", *(site / f"{name}.html" for name in FEEDS)]:
         document = page(path)
-        assert document.get("lang") == "en"
+        assert document.get("lang") == "ja"  # the feeds' language: feedbridge has words for it
         assert document.cssselect("meta[name=viewport]")[0].get("content") == "width=device-width, initial-scale=1"
         csp = document.cssselect("meta[http-equiv=Content-Security-Policy]")[0].get("content")
         assert "default-src 'none'" in csp
@@ -127,7 +133,7 @@ def test_each_translated_sentence_stands_above_its_original():
     first, second = article.cssselect("ol.abstract li")
     assert [(p.get("lang"), p.text_content()) for p in first.cssselect("p")] == [
         ("ja", "最初の<b>文</b>。"), ("en", "First <b>one</b>.")]
-    assert second.cssselect(".marker")[0].text_content() == "[untranslated]"
+    assert second.cssselect(".marker")[0].text_content() == JAPANESE.untranslated
     assert second.cssselect("p.original")[0].text_content() == "Second."
     assert not article.cssselect("script, b")
 

@@ -1,9 +1,9 @@
 """The Atom writer: one translated feed as Atom 1.0 (RFC 4287), bilingual, byte-for-byte reproducible.
 
 feedgen builds the feed; lxml then adds what feedgen cannot express: ``type`` and
-``xml:lang`` on text constructs, and the XHTML ``content``, which is built as lxml
-elements so that ``<``, ``&`` or ``]]>`` in a title or abstract stay text (feedgen
-would parse a content string as markup). Every timestamp is set explicitly, since
+``xml:lang`` on text constructs, and the ``content``, whose HTML (``entry_html.py``) lxml
+escapes as the element's text (feedgen would parse a content string as markup). Every
+timestamp is set explicitly, since
 feedgen fills a missing one with now(). Before the document may replace a published
 one it is read back as a feed reader reads it (``check_readable``).
 
@@ -21,15 +21,17 @@ the target language); just the original, in the source language, when the engine
 translated none of the title. A text construct cannot hold markup, so its bidi
 controls stay as they are.
 
-Content (``<div xmlns="http://www.w3.org/1999/xhtml">``): the paper's layout
-(``layout.py``) top to bottom, every part of it: the title as h2, the original title,
-authors (many readers hide atom:author) and the facts line as paragraphs, the
-comments, the translated abstract one sentence per paragraph (an untranslated
-sentence in the source language after an ``[untranslated]`` marker), the original
-abstract, the links (most readers show neither atom:link rel=related nor its title),
-the provenance line. Each part carries ``xml:lang`` and ``lang``: target language for
-translations, source language for arXiv's text, ``UI_LANG`` for feedbridge's own
-labels. Inline arXiv text is isolated in ``<span dir="auto">``.
+Content (``type="html"``, escaped HTML: XHTML content was scrambled or dropped by
+JavaScript and Go parsers, docs/readers.md): the paper's layout (``layout.py``) top to
+bottom, every part of it: the title as h2, the original title, authors (many readers
+hide atom:author) and the facts line as paragraphs, the comments, the translated
+abstract one sentence per paragraph (an untranslated sentence in the source language
+after an ``[untranslated]`` marker; none when no sentence was translated, so the
+abstract is not shown twice), the original abstract, the links (most readers show
+neither atom:link rel=related nor its title), the provenance line. Each part carries
+``lang``: target language for translations, source language for arXiv's text, the
+words' language for feedbridge's own labels (``words.py``: the target language where
+feedbridge has words for it).
 
 Entry links: ``alternate`` to the abstract page, ``related`` to the PDF, to the HTML
 version and to the code (each ``related`` link titled, so readers can tell them apart).
@@ -50,17 +52,16 @@ from lxml import etree
 from feedbridge import __version__
 from feedbridge.archive import Entry
 from feedbridge.errors import OutputError
-from feedbridge.render.layout import (
-    SEPARATOR, UI_LANG, UNTRANSLATED_MARKER, Link, PaperLayout, append_text, clean_text, credit, isolate, paper_layout,
-)
+from feedbridge.render.entry_html import entry_html
+from feedbridge.render.layout import SEPARATOR, Link, PaperLayout, clean_text, credit, paper_layout
 from feedbridge.render.view import FeedView
+from feedbridge.render.words import ARXIV_THANKS
 
 FEED_ID_NAMESPACE = uuid.UUID("bd58f80b-0b46-4a27-a671-418038d7825d")  # fixed forever
 ARXIV_CATEGORY_SCHEME = "http://arxiv.org/schemas/atom"
 FEEDBRIDGE_SCHEME = "tag:feedbridge.github.io,2026:entry-state"  # feedbridge's own tags: "recovered"
 
 _ATOM = "http://www.w3.org/2005/Atom"
-_XHTML = "http://www.w3.org/1999/xhtml"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
@@ -101,7 +102,7 @@ def render_atom(feed: FeedView) -> bytes:
         generator.add_entry(_feed_entry(entry, layout), order="append")
     root = etree.fromstring(generator.atom_str())
     for tag in ("title", "subtitle", "rights"):
-        _mark_text(root.find(f"{{{_ATOM}}}{tag}"), UI_LANG)
+        _mark_text(root.find(f"{{{_ATOM}}}{tag}"), feed.words.lang)
     for element, layout in zip(root.iterfind(f"{{{_ATOM}}}entry"), layouts, strict=True):
         _finish_entry(element, layout)
     return etree.tostring(root, encoding="UTF-8", xml_declaration=True, pretty_print=True)
@@ -146,22 +147,28 @@ def _feed_generator(feed: FeedView) -> FeedGenerator:
     generator = FeedGenerator()
     generator.id(feed_id(feed.name))
     generator.title(feed.title)
-    generator.subtitle(
-        f"New arXiv {feed.label} papers, titles and abstracts machine-translated offline"
-        f" into {feed.language_name} with {feed.engine}, followed by the originals."
-    )
-    rights = "Titles, abstracts and author names: arXiv metadata, CC0 1.0."
-    if feed.model_attribution:  # a CC BY-SA model asks for its credit wherever its output goes
-        rights += f" {credit(feed.model_attribution)}"
-    generator.rights(rights)
-    # A feed-level author keeps the feed valid (RFC 4287 4.1.1) even if a paper lists none.
-    generator.author(name="arXiv", uri="https://arxiv.org/")
+    generator.subtitle(feed.words.feed_subtitle.format(label=feed.label, language=feed.language_name,
+                                                       engine=feed.engine))
+    generator.rights(rights(feed))
+    # A feed-level author keeps the feed valid (RFC 4287 4.1.1) even if a paper lists none;
+    # it is feedbridge, whose feed this is, never arXiv, which did not make it.
+    generator.author(name="feedbridge")
     generator.link(href=feed.url(".xml"), rel="self", type="application/atom+xml")
     generator.link(href=feed.url(".html"), rel="alternate", type="text/html")
     generator.updated(feed.updated)
     generator.generator("feedbridge", version=__version__)
     generator.language(feed.target_lang)
     return generator
+
+
+def rights(feed: FeedView) -> str:
+    """Whose the texts are, arXiv's acknowledgement, that this is not arXiv's, and a
+    CC BY-SA model's credit, which its licence asks for wherever its output goes."""
+    words = feed.words
+    parts = [words.metadata_rights, ARXIV_THANKS, words.not_affiliated]
+    if feed.model_attribution:
+        parts.append(credit(feed.model_attribution))
+    return " ".join(parts)
 
 
 def _feed_entry(entry: Entry, layout: PaperLayout) -> FeedEntry:
@@ -203,95 +210,24 @@ def _finish_entry(entry: etree._Element, layout: PaperLayout) -> None:
     for link in entry.iterfind(f"{{{_ATOM}}}link"):
         link.attrib.update(links[link.get("href")])
     _mark_text(entry.find(f"{{{_ATOM}}}title"), layout.title_lang)
-    content = etree.SubElement(entry, f"{{{_ATOM}}}content", type="xhtml")
-    content.append(_content_div(layout))
+    summary = etree.SubElement(entry, f"{{{_ATOM}}}summary")
+    summary.text = summary_text(layout)
+    _mark_text(summary, layout.target_lang if layout.translated else layout.source_lang)
+    content = etree.SubElement(entry, f"{{{_ATOM}}}content", {"type": "html", _XML_LANG: layout.target_lang})
+    content.text = entry_html(layout)
+
+
+def summary_text(layout: PaperLayout) -> str:
+    """The entry as plain text, for readers that show only a summary (gofeed's Description,
+    feed-extractor's description): the translated abstract, the original, and the abstract
+    page's and the PDF's URLs written out, since some of them expose no link but one."""
+    parts = [" ".join(pair.target for pair in layout.sentences)] if layout.translated else []
+    parts.append(layout.abstract)
+    parts.append(SEPARATOR.join(f"{link.text}: {link.href}" for link in layout.links[:2]))
+    return "\n\n".join(parts)
 
 
 def _mark_text(element: etree._Element, lang: str) -> None:
     """Make an Atom text construct explicitly plain text in the given language."""
     element.set("type", "text")
     element.set(_XML_LANG, lang)
-
-
-def _content_div(layout: PaperLayout) -> etree._Element:
-    """The entry's readable body: every part of the paper's layout, in its order."""
-    source = layout.source_lang
-    div = etree.Element(f"{{{_XHTML}}}div", nsmap={None: _XHTML})
-    _add(div, "h2", layout.title, lang=layout.title_lang)
-    if layout.original_title is not None:
-        _add(div, "p", layout.original_title, lang=source)
-    isolate(_add(div, "p", lang=source), layout.authors, _span)
-    _add_facts(div, layout)
-    if layout.comment is not None:
-        comments = _add(div, "p", "Comments: ", lang=UI_LANG)
-        _add(comments, "span", layout.comment, lang=source, dir="auto")
-    _add_translated_abstract(div, layout)
-    _add(div, "p", layout.abstract, lang=source)
-    line = _add(div, "p", lang=UI_LANG)
-    for position, link in enumerate(layout.links):
-        if position:
-            append_text(line, SEPARATOR)
-        _add(line, "a", link.text, href=link.href)
-    provenance = f"Translated by {layout.engine} package {layout.translator} (machine translation)"
-    _add(_add(div, "p", lang=UI_LANG), "small", provenance)
-    if layout.recovered is not None:
-        _add(_add(div, "p", lang=UI_LANG), "small", layout.recovered)
-    return div
-
-
-def _add_facts(div: etree._Element, layout: PaperLayout) -> None:
-    """arXiv:<id>v<n> · announce type · categories, then DOI, journal ref, licence if known."""
-    line = _add(div, "p", f"{layout.reference}{SEPARATOR}", lang=UI_LANG)
-    line.append(_span(layout.announce_type))
-    append_text(line, SEPARATOR)
-    isolate(line, layout.categories, _span)
-    if layout.doi is not None:
-        append_text(line, f"{SEPARATOR}DOI: ")
-        _add(line, "a", layout.doi.text, href=layout.doi.href, dir="auto")
-    if layout.journal_ref is not None:
-        append_text(line, f"{SEPARATOR}Journal ref: ")
-        line.append(_span(layout.journal_ref))
-    if layout.licence is not None:
-        append_text(line, f"{SEPARATOR}Licence: ")
-        if layout.licence.href:
-            _add(line, "a", layout.licence.text, href=layout.licence.href, dir="auto")
-        else:
-            line.append(_span(layout.licence.text))
-
-
-def _add_translated_abstract(div: etree._Element, layout: PaperLayout) -> None:
-    """One paragraph per sentence, so a reader can match each to the original."""
-    section = _add(div, "div", lang=layout.target_lang)
-    for pair in layout.sentences:
-        if pair.translated:
-            _add(section, "p", pair.target)
-        else:
-            paragraph = _add(section, "p", lang=layout.source_lang)
-            _add(paragraph, "span", UNTRANSLATED_MARKER, lang=UI_LANG)
-            append_text(paragraph, " ")
-            paragraph.append(_span(pair.source))
-
-
-def _span(text: str) -> etree._Element:
-    """A bidi isolate in the feed's XHTML."""
-    span = etree.Element(f"{{{_XHTML}}}span", dir="auto")
-    span.text = text
-    return span
-
-
-def _add(
-    parent: etree._Element,
-    tag: str,
-    text: str | None = None,
-    *,
-    lang: str | None = None,
-    **attrib: str,
-) -> etree._Element:
-    """Append an XHTML element with text (the layout's, already clean: never markup)."""
-    element = etree.SubElement(parent, f"{{{_XHTML}}}{tag}", attrib)
-    if text is not None:
-        element.text = text
-    if lang:
-        element.set(_XML_LANG, lang)
-        element.set("lang", lang)
-    return element

@@ -27,19 +27,9 @@ from urllib.parse import quote, urlsplit
 from lxml import etree
 
 from feedbridge.model import Author, SentencePair, TranslatedPaper
+from feedbridge.render.words import Words, words_for
 
-UI_LANG = "en"  # the language of feedbridge's own words: labels, subtitle, provenance
-UNTRANSLATED_MARKER = "[untranslated]"
-# A paper read from the arXiv API for a missed announcement day (Paper.recovered).
-RECOVERED_NOTE = ("Recovered from the arXiv API: arXiv's feed no longer carried this announcement"
-                  " when it was built")
 SEPARATOR = " · "  # between the parts of a line: the facts, the links
-ANNOUNCE_TYPES = {
-    "new": "new",
-    "cross": "cross-list",
-    "replace": "replacement",
-    "replace-cross": "replacement (cross-list)",
-}
 # What XML 1.0 forbids, and the controls it allows that carry no text (DEL, C1).
 _NOT_TEXT = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -75,19 +65,26 @@ class PaperLayout:
     links: tuple[Link, ...]  # the abstract page (the paper's own page), the PDF, then HTML and code where known
     engine: str  # the translation engine's name: "Argos Translate"
     translator: str  # its model: "translate-en_ja 1.1"
-    recovered: str | None = None  # RECOVERED_NOTE for a recovered paper
+    words: Words  # feedbridge's own words, in the target language where it has them
+    recovered: str | None = None  # the words' note for a paper recovered from the API
+
+    @property
+    def translated(self) -> bool:
+        """Whether any sentence of the abstract was translated: else the abstract is shown once."""
+        return any(pair.translated for pair in self.sentences)
 
 
 def paper_layout(translated: TranslatedPaper, engine: str) -> PaperLayout:
     """The paper's parts; its title shows the translation by ``Translation.translated_text``'s rule."""
     paper, source = translated.paper, translated.source_lang
+    words = words_for(translated.target_lang)
     title = translated.title.translated_text
     doi = _clean(paper.doi)
     links = (
-        ("arXiv abstract page", paper.links.abstract, "text/html"),
-        ("PDF", paper.links.pdf, "application/pdf"),
-        ("HTML", paper.links.html, "text/html"),
-        ("Code", paper.links.code, None),
+        (words.abstract_page, paper.links.abstract, "text/html"),
+        (words.pdf, paper.links.pdf, "application/pdf"),
+        (words.html_version, paper.links.html, "text/html"),
+        (words.code, paper.links.code, None),
     )
     return PaperLayout(
         source_lang=source,
@@ -97,7 +94,7 @@ def paper_layout(translated: TranslatedPaper, engine: str) -> PaperLayout:
         original_title=clean_text(paper.title) if title else None,
         authors=tuple(clean_text(author_text(author)) for author in paper.authors),
         reference=clean_text(f"arXiv:{paper.arxiv_id}v{paper.version}"),
-        announce_type=clean_text(ANNOUNCE_TYPES.get(paper.announce_type, paper.announce_type)),
+        announce_type=clean_text(words.announce_types.get(paper.announce_type, paper.announce_type)),
         categories=tuple(clean_text(category) for category in paper.categories),
         doi=Link(doi, f"https://doi.org/{quote(doi, safe='/')}") if doi is not None else None,
         journal_ref=_clean(paper.journal_ref),
@@ -111,7 +108,8 @@ def paper_layout(translated: TranslatedPaper, engine: str) -> PaperLayout:
         links=tuple(Link(text, clean_text(href), media_type) for text, href, media_type in links if href),
         engine=engine,
         translator=clean_text(translated.translator),
-        recovered=RECOVERED_NOTE if paper.recovered else None,
+        words=words,
+        recovered=words.recovered if paper.recovered else None,
     )
 
 

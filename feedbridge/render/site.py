@@ -25,25 +25,12 @@ from feedbridge import __version__
 from feedbridge.archive import Entry
 from feedbridge.config import INDEX, STATUS_FEED, STYLESHEET
 from feedbridge.model import FeedStatus, SentencePair
-from feedbridge.render.layout import (
-    SEPARATOR, UI_LANG, UNTRANSLATED_MARKER, PaperLayout, append_text, clean_text, credit, isolate, paper_layout,
-)
+from feedbridge.render.layout import SEPARATOR, PaperLayout, append_text, clean_text, credit, isolate, paper_layout
 from feedbridge.render.opml import OPML
 from feedbridge.render.view import FeedView, SiteView
+from feedbridge.render.words import ARXIV_THANKS, Words, site_words
 
 _CSP = "default-src 'none'; style-src 'self'; img-src data:; base-uri 'none'; form-action 'none'"
-# What a degraded feed lacked, in a reader's words (SourceFeed.degraded).
-_LACKING = {"authors": "authors", "arxiv-fields": "arXiv's own fields (announce type, DOI, journal reference)"}
-# What a run's status means to a reader of the index.
-_STATUS_WORDS = {
-    FeedStatus.UPDATED: "Updated",
-    FeedStatus.EMPTY: "No new papers this run (arXiv announced nothing); the last papers stay",
-    FeedStatus.STALE: "arXiv sent the previous batch again; the last papers stay",
-    FeedStatus.CURRENT: "Up to date: arXiv's latest announcement is published",
-    FeedStatus.FAILED: "Not updated this run (an error); the last published papers stay",
-    FeedStatus.PARTIAL: "Updated from some of its categories; another could not be read",
-    FeedStatus.SKIPPED: "Not rebuilt this run",
-}
 
 
 def page_path(name: str) -> str:
@@ -68,22 +55,18 @@ class IndexWriter:
         return (INDEX,)
 
     def render(self, site: SiteView) -> dict[str, bytes]:
-        intro = (
-            f"New arXiv papers, titles and abstracts machine-translated offline with {_engines(site.feeds)},"
-            " each sentence next to its original. Subscribe to a feed in any feed reader, or to all"
-            " of them at once with the OPML file."
-        )
+        words = site_words([feed.target_lang for feed in site.feeds])
         body = E.BODY(
             E.HEADER(
-                E.H1("arXiv, translated"),
-                E.P(intro),
-                E.P(E.A("Subscribe to every feed (OPML)", E.CLASS("button"), href=OPML, type="text/x-opml")),
+                E.H1(words.site_title),
+                E.P(words.site_intro.format(engines=_engines(site.feeds))),
+                E.P(E.A(words.subscribe_all, E.CLASS("button"), href=OPML, type="text/x-opml")),
             ),
-            E.MAIN(E.UL(E.CLASS("feeds"), *[_feed_card(feed) for feed in site.feeds])),
-            _run_line(site),
-            _footer(site.feeds),
+            E.MAIN(E.UL(E.CLASS("feeds"), *[_feed_card(feed, words) for feed in site.feeds])),
+            _run_line(site, words),
+            _footer(site.feeds, words),
         )
-        return {INDEX: _document("arXiv, translated — feedbridge", body, site.feeds)}
+        return {INDEX: _document(words.site_title, body, site.feeds, words)}
 
 
 class PagesWriter:
@@ -96,66 +79,76 @@ class PagesWriter:
         return {page_path(feed.name): _feed_page(feed) for feed in site.feeds}
 
 
-def _run_line(site: SiteView) -> etree._Element:
+def _run_line(site: SiteView, words: Words) -> etree._Element:
     """When the site was last built without a failed feed, and the maintainer's status feed."""
-    success = f"{site.last_success.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC" if site.last_success else "none yet"
+    success = words.never
+    if site.last_success:
+        success = f"{site.last_success.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"
     return E.P(
-        E.CLASS("status"), f"Last successful run: {success}{SEPARATOR}",
-        E.A("Status feed (missed announcements, failures)", href=STATUS_FEED, type="application/atom+xml"),
+        E.CLASS("status"), E.SPAN(E.CLASS("date"), words.last_success.format(time=success)), SEPARATOR,
+        E.A(words.status_feed, href=STATUS_FEED, type="application/atom+xml"),
     )
 
 
-def _feed_card(feed: FeedView) -> etree._Element:
+def _feed_card(feed: FeedView, words: Words) -> etree._Element:
     card = E.LI(
         E.CLASS(f"feed status-{feed.status}"),
         E.H2(E.A(feed.label, href=page_path(feed.name)), f" ({feed.language_name})"),
-        _status_line(feed),
+        _status_line(feed, words),
     )
-    if feed.status in (FeedStatus.FAILED, FeedStatus.PARTIAL):  # the others' messages say what _STATUS_WORDS says
+    if feed.status in (FeedStatus.FAILED, FeedStatus.PARTIAL):  # the others' messages say what the status words say
         card.append(E.P(E.CLASS("status"), clean_text(feed.message)))
     if feed.gaps:
-        card.append(_gap_list(feed))
+        card.append(_gap_list(feed, words))
     if feed.published:
-        card.append(E.P(_subscribe_link(feed), E.BR(), E.SPAN(E.CLASS("url"), feed.url(".xml"))))
+        card.append(E.P(_subscribe_link(feed, words), E.BR(), E.SPAN(E.CLASS("url"), feed.url(".xml"))))
     return card
 
 
-def _gap_list(feed: FeedView) -> etree._Element:
+def _gap_list(feed: FeedView, words: Words) -> etree._Element:
     """Each announcement day the feed missed within its window: open, recovered or lost."""
-    return E.UL(E.CLASS("gaps"), *[E.LI(E.CLASS(f"gap gap-{gap.state.replace(' ', '-')}"), gap.describe())
-                                   for gap in feed.gaps])
+    return E.UL(E.CLASS("gaps"), *[
+        E.LI(E.CLASS(f"gap gap-{gap.state.replace(' ', '-')}"),
+             words.gaps[gap.state].format(source=gap.source, day=gap.day.isoformat(), papers=gap.papers))
+        for gap in feed.gaps
+    ])
 
 
-def _status_line(feed: FeedView) -> etree._Element:
-    parts = [_STATUS_WORDS[feed.status], f"{len(feed.entries)} papers"]
+def _status_line(feed: FeedView, words: Words) -> etree._Element:
+    parts = [words.statuses[feed.status], words.papers.format(count=len(feed.entries))]
+    line = E.P(E.CLASS("status"), SEPARATOR.join(parts))
     if feed.last_day:
-        parts.append(f"last announcement {feed.last_day.isoformat()}")
+        append_text(line, SEPARATOR)
+        line.append(E.SPAN(E.CLASS("date"), words.last_announcement.format(day=feed.last_day.isoformat())))
     if feed.degraded:
-        parts.append(f"arXiv's feed came without {' or '.join(_LACKING[d] for d in feed.degraded)}: its format may have changed")
-    return E.P(E.CLASS("status"), SEPARATOR.join(parts))
+        lacking = words.lacking.format(what=" / ".join(words.lacking_names[d] for d in feed.degraded))
+        append_text(line, SEPARATOR + lacking)
+    return line
 
 
-def _subscribe_link(feed: FeedView) -> etree._Element:
-    return E.A("Subscribe (Atom)", E.CLASS("button"), href=feed.url(".xml"), type="application/atom+xml")
+def _subscribe_link(feed: FeedView, words: Words) -> etree._Element:
+    return E.A(words.subscribe_atom, E.CLASS("button"), href=feed.url(".xml"), type="application/atom+xml")
 
 
 def _feed_page(feed: FeedView) -> bytes:
+    words = feed.words
     header = E.HEADER(
-        E.P(E.A("← All feeds", href=INDEX)),
+        E.P(E.A(words.all_feeds, href=INDEX)),
         E.H1(feed.title),
-        _status_line(feed),
+        _status_line(feed, words),
     )
     if feed.gaps:
-        header.append(_gap_list(feed))
+        header.append(_gap_list(feed, words))
     if feed.published:
-        header.append(E.P(_subscribe_link(feed)))
-    papers = [_paper(entry, feed.engine) for entry in feed.entries] or [E.P("No papers yet.")]
-    body = E.BODY(header, E.MAIN(*papers), _footer([feed]))
-    return _document(feed.title, body, [feed])
+        header.append(E.P(_subscribe_link(feed, words)))
+    papers = [_paper(entry, feed.engine) for entry in feed.entries] or [E.P(words.no_papers)]
+    body = E.BODY(header, E.MAIN(*papers), _footer([feed], words))
+    return _document(feed.title, body, [feed], words)
 
 
 def _paper(entry: Entry, engine: str) -> etree._Element:
     layout = paper_layout(entry.translated, engine)
+    words = layout.words
     article = E.ARTICLE(E.CLASS("paper"), id=f"arxiv-{entry.paper.arxiv_id.replace('/', '-')}")
     article.append(E.H2(layout.title, lang=layout.title_lang))
     if layout.original_title is not None:
@@ -163,39 +156,52 @@ def _paper(entry: Entry, engine: str) -> etree._Element:
     article.append(isolate(E.P(E.CLASS("authors"), lang=layout.source_lang), layout.authors, E.BDI))
     article.append(_facts(entry, layout))
     article.append(E.OL(E.CLASS("abstract"), *[_sentence(pair, layout) for pair in layout.sentences]))
-    abstract_page, pdf = layout.links[:2]  # every paper has both; a page leaves out the rest to stay short
-    article.append(
-        E.P(
-            E.A(abstract_page.text, href=abstract_page.href), SEPARATOR, E.A(pdf.text, href=pdf.href),
-            E.BR(), E.SPAN(E.CLASS("marker"), f"Machine translation: {layout.engine} {layout.translator}"),
-        )
-    )
+    links = E.P(lang=words.lang)
+    for position, link in enumerate(layout.links):  # the abstract page, the PDF, the HTML version, the code
+        if position:
+            append_text(links, SEPARATOR)
+        links.append(E.A(link.text, href=link.href))
+    links.append(E.BR())
+    links.append(E.SPAN(E.CLASS("marker"), f"{words.machine_translation}{layout.engine} {layout.translator}"))
+    article.append(links)
     return article
 
 
 def _facts(entry: Entry, layout: PaperLayout) -> etree._Element:
-    """arXiv:<id>v<n> · announce type · categories · dates, then DOI and journal reference."""
-    dates = f"announced {_day(entry.published)}"
-    if _day(entry.updated) != _day(entry.published):
-        dates += f", updated {_day(entry.updated)}"
-    line = E.P(E.CLASS("facts"), f"{layout.reference}{SEPARATOR}", E.BDI(layout.announce_type))
+    """arXiv:<id>v<n> · announce type · categories · dates, then DOI, journal reference and
+    licence (a link only when it is a web URL, so a ``javascript:`` licence stays text)."""
+    words = layout.words
+    line = E.P(E.CLASS("facts"), f"{layout.reference}{SEPARATOR}", E.BDI(layout.announce_type), lang=words.lang)
     append_text(line, SEPARATOR)
     isolate(line, layout.categories, E.BDI)
-    append_text(line, SEPARATOR + dates)
+    append_text(line, SEPARATOR)
+    line.append(_date(words.announced, entry.published))
+    if _day(entry.updated) != _day(entry.published):
+        append_text(line, ", ")
+        line.append(_date(words.updated, entry.updated))
     if layout.doi is not None:
-        line.append(E.SPAN(f"{SEPARATOR}DOI: ", E.A(E.BDI(layout.doi.text), href=layout.doi.href)))
+        line.append(E.SPAN(f"{SEPARATOR}{words.doi}", E.A(E.BDI(layout.doi.text), href=layout.doi.href)))
     if layout.journal_ref is not None:
-        line.append(E.SPAN(SEPARATOR, E.BDI(layout.journal_ref)))
+        line.append(E.SPAN(f"{SEPARATOR}{words.journal_ref}", E.BDI(layout.journal_ref)))
+    if layout.licence is not None:
+        licence = E.A(E.BDI(layout.licence.text), href=layout.licence.href) if layout.licence.href else \
+            E.BDI(layout.licence.text)
+        line.append(E.SPAN(f"{SEPARATOR}{words.licence}", licence))
     if layout.recovered is not None:
         line.append(E.SPAN(SEPARATOR, E.SPAN(E.CLASS("marker"), layout.recovered)))
     return line
+
+
+def _date(template: str, moment: datetime) -> etree._Element:
+    """A date that never breaks across lines (at its hyphens, on a phone)."""
+    return E.TIME(E.CLASS("date"), template.format(day=_day(moment)), datetime=_day(moment))
 
 
 def _sentence(pair: SentencePair, layout: PaperLayout) -> etree._Element:
     """One abstract sentence: the translation, the original beneath it."""
     original = E.P(E.CLASS("original"), pair.source, lang=layout.source_lang)
     if not pair.translated:
-        return E.LI(E.P(E.SPAN(E.CLASS("marker"), UNTRANSLATED_MARKER, lang=UI_LANG)), original)
+        return E.LI(E.P(E.SPAN(E.CLASS("marker"), layout.words.untranslated, lang=layout.words.lang)), original)
     return E.LI(E.P(pair.target, lang=layout.target_lang), original)
 
 
@@ -208,18 +214,15 @@ def _engines(feeds: Sequence[FeedView]) -> str:
     return " and ".join(dict.fromkeys(feed.engine for feed in feeds))
 
 
-def _footer(feeds: Sequence[FeedView]) -> etree._Element:
-    credits = [f" {credit(a)}" for a in dict.fromkeys(f.model_attribution for f in feeds) if a]
+def _footer(feeds: Sequence[FeedView], words: Words) -> etree._Element:
+    credits = [credit(a) for a in dict.fromkeys(f.model_attribution for f in feeds) if a]
     return E.FOOTER(
-        E.P(
-            f"Machine translations made offline with {_engines(feeds)}; they can be wrong — the"
-            " original is always beside them. Titles, abstracts and author names: arXiv metadata"
-            f" (CC0 1.0).{''.join(credits)} Made with feedbridge {__version__}."
-        )
+        E.P(" ".join([words.footer.format(engines=_engines(feeds)), words.metadata_rights, *credits])),
+        E.P(E.SPAN(ARXIV_THANKS, lang="en"), " ", words.not_affiliated, " ", words.made_with.format(version=__version__)),
     )
 
 
-def _document(title: str, body: etree._Element, feeds: Sequence[FeedView]) -> bytes:
+def _document(title: str, body: etree._Element, feeds: Sequence[FeedView], words: Words) -> bytes:
     """A complete page: UTF-8, mobile viewport, local stylesheet, a policy that allows nothing else."""
     head = E.HEAD(
         E.META(charset="utf-8"),
@@ -235,5 +238,5 @@ def _document(title: str, body: etree._Element, feeds: Sequence[FeedView]) -> by
             if feed.published
         ],
     )
-    page = E.HTML(head, body, lang=UI_LANG)
+    page = E.HTML(head, body, lang=words.lang)
     return tostring(page, doctype="<!DOCTYPE html>", encoding="utf-8", pretty_print=True)

@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from feedbridge.archive import Entry, Gap
 from feedbridge.model import FeedStatus, StatusEvent
+from feedbridge.render.words import Words, words_for
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,14 @@ class FeedView:
         return f"{self.base_url}{self.name}{suffix}"
 
     @property
+    def words(self) -> Words:
+        """feedbridge's words on this feed's page and in its files: the target language's."""
+        return words_for(self.target_lang)
+
+    @property
     def title(self) -> str:
-        return f"arXiv {self.label} — {self.language_name}"
+        """The category and the language, as feedbridge's feed, never as arXiv's own."""
+        return self.words.feed_title.format(label=self.label, language=self.language_name)
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,19 @@ from datetime import datetime
 from pathlib import Path
 
 import feedparser
+import lxml.html
 import pytest
 from lxml import etree
 
 from support.paths import ATOM_RNG
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+def content_html(content: etree._Element) -> lxml.html.HtmlElement:
+    """An entry's ``content type="html"`` (or ``summary``) as a browser parses it: its root div."""
+    assert content.get("type") == "html", content.get("type")
+    return lxml.html.fragment_fromstring(content.text)
 
 
 def assert_valid_atom(path: Path):
