@@ -293,6 +293,25 @@ def test_a_published_feed_whose_files_are_gone_is_refused(golden):
     assert found(verify(site, config, previous), "hep-ex.ja", "was published, is gone")
 
 
+def test_a_feed_carried_from_an_earlier_release_may_lack_only_the_files_a_later_writer_adds(golden, monkeypatch):
+    """A failed feed is carried byte for byte; from a site published before a writer
+    existed it has none of that writer's files, and the next run that builds it writes them."""
+    from feedbridge import verify as verifier
+
+    class Later:  # a feed writer a later release adds
+        def files(self, name):
+            return (f"{name}.later",)
+
+    monkeypatch.setattr(verifier, "FEED_WRITERS", (*verifier.FEED_WRITERS, Later()))
+    site, config = golden
+    previous = archives(site, config)
+    assert found(verify(site, config, previous), "hep-ex.ja.later", "missing, while the feed's other files")
+    rewrite_status(site / "status.json", lambda feeds: feeds[2].update(status="failed"))
+    assert [p for p in verify(site, config, previous) if p.startswith("hep-ex.ja")] == []
+    (site / "hep-ex.ja.xml").unlink()  # but never its Atom feed or its archive
+    assert found(verify(site, config, previous), "hep-ex.ja.xml", "missing, while the feed's other files")
+
+
 def test_a_new_feed_that_failed_may_have_no_files_but_not_some(golden):
     site, config = golden
     shutil.copy(site / "physics.ja.xml", site / "cs.AI.ja.xml")
