@@ -219,9 +219,11 @@ def _finish_entry(entry: etree._Element, layout: PaperLayout) -> None:
 
 def summary_text(layout: PaperLayout) -> str:
     """The entry as plain text, for readers that show only a summary (gofeed's Description,
-    feed-extractor's description): the translated abstract, the original, and the abstract
-    page's and the PDF's URLs written out, since some of them expose no link but one."""
-    parts = [" ".join(pair.target for pair in layout.sentences)] if layout.translated else []
+    feed-extractor's description): the authors, the translated abstract, the original, and
+    the abstract page's and the PDF's URLs written out, since some of them expose no link
+    and no author."""
+    parts = [", ".join(layout.authors)] if layout.authors else []
+    parts += [" ".join(pair.target for pair in layout.sentences)] if layout.translated else []
     parts.append(layout.abstract)
     parts.append(SEPARATOR.join(f"{link.text}: {link.href}" for link in layout.links[:2]))
     return "\n\n".join(parts)
