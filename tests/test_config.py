@@ -245,10 +245,11 @@ def test_names_near_the_sites_files_are_free():
 
 def test_the_reserved_names_are_the_files_a_site_holds():
     """config.py names what a site holds (SITE_FILES, feed_paths) so that it can refuse a
-    clash on load; the writers, the archive and status.json must write exactly those (the
-    site's own names are config's constants; a feed's files are each writer's own)."""
+    clash on load; the writers, the archive and status.json write those (the site's own
+    names are config's constants; a feed's files are each writer's own), and what else
+    they write cannot clash."""
     from feedbridge import config
-    from feedbridge.render import FEED_WRITERS, SITE_WRITERS
+    from feedbridge.render import SITE_WRITERS
     from feedbridge.verify import feed_files
 
     names = ["cs.AI.ja", "llm"]
@@ -256,8 +257,17 @@ def test_the_reserved_names_are_the_files_a_site_holds():
     written |= {path for name in names for path in feed_files(name)}
     expected = {path for name in names for path in config.feed_paths(name)}
     expected |= set(config.SITE_FILES) - {config.ARCHIVE_DIR}
-    assert written == expected
-    assert {path for writer in FEED_WRITERS for path in writer.files("x")} <= set(config.feed_paths("x"))
+    assert expected <= written
+    # A feed writer's file config does not name must be one no feed name can make clash with
+    # the site's own files or with another feed's (a suffix none of them has: the JSON
+    # Feed's .feed.json), so config can refuse every clash without knowing it.
+    assert written - expected == {name + ".feed.json" for name in names}
+    unnamed = {path.removeprefix("x") for path in feed_files("x")} - {p.removeprefix("x") for p in config.feed_paths("x")}
+    stems = {path.split(".")[0] for path in config.SITE_FILES} | {"x", "x.feed", "status", "index"}
+    for suffix in unnamed:
+        for name in stems:
+            assert name + suffix not in config.SITE_FILES
+            assert all(name + suffix not in config.feed_paths(other) for other in stems)
 
 
 # --- YAML that loads silently wrong, or not at all -------------------------------------------

@@ -52,7 +52,7 @@ def test_every_output_is_there_and_every_feed_is_valid_atom(site):
     expected = {"index.html", "feeds.opml", "status.json", "status.atom", "style.css"}
     assert_valid_atom(site / "status.atom")
     for name in FEEDS:
-        expected |= {f"{name}.xml", f"{name}.html", f"archive/{name}.json"}
+        expected |= {f"{name}.xml", f"{name}.feed.json", f"{name}.html", f"archive/{name}.json"}
         assert_valid_atom(site / f"{name}.xml")
     assert {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()} == expected
 

@@ -22,7 +22,7 @@ from feedbridge.config import Config, load_config, parse_config
 from feedbridge.model import FeedStatus
 from feedbridge.render import FEED_WRITERS, SITE_WRITERS
 from feedbridge.render.view import FeedView, SiteView
-from feedbridge.verify import Problem, verify_site
+from feedbridge.verify import feed_files, Problem, verify_site
 from support.builds import tiny_model_installed
 from support.checks import ATOM
 from support.config import BASE_URL
@@ -287,7 +287,7 @@ def test_an_entry_pushed_out_of_a_full_window_may_leave_but_not_a_newer_one(buil
 def test_a_published_feed_whose_files_are_gone_is_refused(golden):
     site, config = golden
     previous = archives(site, config)
-    for path in ("hep-ex.ja.xml", archive_path("hep-ex.ja")):
+    for path in feed_files("hep-ex.ja"):
         (site / path).unlink()
     rewrite_status(site / "status.json", lambda feeds: feeds[2].update(status="failed"))
     assert found(verify(site, config, previous), "hep-ex.ja", "was published, is gone")
@@ -323,6 +323,6 @@ def test_a_new_feed_without_files_must_be_marked_not_built(golden):
     site, config = golden
     rewrite_status(site / "status.json", lambda feeds: feeds[4].update(status="updated"))
     assert verify(site, config) == [
-        "cs.AI.ja: missing: none of cs.AI.ja.xml, archive/cs.AI.ja.json is in the site, though status.json"
+        "cs.AI.ja: missing: none of cs.AI.ja.xml, cs.AI.ja.feed.json, archive/cs.AI.ja.json is in the site, though status.json"
         " says updated (only a new feed not built this run may have none)"
     ]

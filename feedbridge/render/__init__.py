@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from feedbridge.render.atom import AtomWriter
+from feedbridge.render.jsonfeed import JsonFeedWriter
 from feedbridge.render.opml import OpmlWriter
 from feedbridge.render.site import IndexWriter, PagesWriter, StylesheetWriter
 from feedbridge.render.status import StatusFeedWriter
@@ -37,7 +38,7 @@ class SiteWriter(Protocol):
         """The paths ``render`` returns for a site of the feeds called ``names``."""
 
 
-FEED_WRITERS: tuple[FeedWriter, ...] = (AtomWriter(),)
+FEED_WRITERS: tuple[FeedWriter, ...] = (AtomWriter(), JsonFeedWriter())
 SITE_WRITERS: tuple[SiteWriter, ...] = (
     StylesheetWriter(), IndexWriter(), PagesWriter(), OpmlWriter(), StatusFeedWriter(),
 )

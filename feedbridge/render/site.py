@@ -25,6 +25,7 @@ from feedbridge import __version__
 from feedbridge.archive import Entry
 from feedbridge.config import INDEX, STATUS_FEED, STYLESHEET
 from feedbridge.model import FeedStatus, SentencePair
+from feedbridge.render.jsonfeed import MEDIA_TYPE as JSON_FEED_TYPE
 from feedbridge.render.layout import SEPARATOR, PaperLayout, append_text, clean_text, credit, isolate, paper_layout
 from feedbridge.render.opml import OPML
 from feedbridge.render.view import FeedView, SiteView
@@ -127,7 +128,11 @@ def _status_line(feed: FeedView, words: Words) -> etree._Element:
 
 
 def _subscribe_link(feed: FeedView, words: Words) -> etree._Element:
-    return E.A(words.subscribe_atom, E.CLASS("button"), href=feed.url(".xml"), type="application/atom+xml")
+    """Subscribe: the Atom feed, and the JSON Feed beside it."""
+    return E.SPAN(
+        E.A(words.subscribe_atom, E.CLASS("button"), href=feed.url(".xml"), type="application/atom+xml"), " ",
+        E.A(words.subscribe_json, E.CLASS("button"), href=feed.url(".feed.json"), type=JSON_FEED_TYPE),
+    )
 
 
 def _feed_page(feed: FeedView) -> bytes:
@@ -233,9 +238,10 @@ def _document(title: str, body: etree._Element, feeds: Sequence[FeedView], words
         E.LINK(rel="icon", href="data:,"),
         E.LINK(rel="stylesheet", href=STYLESHEET),
         *[
-            E.LINK(rel="alternate", type="application/atom+xml", title=feed.title, href=feed.url(".xml"))
+            E.LINK(rel="alternate", type=media_type, title=feed.title, href=feed.url(suffix))
             for feed in feeds
             if feed.published
+            for media_type, suffix in (("application/atom+xml", ".xml"), (JSON_FEED_TYPE, ".feed.json"))
         ],
     )
     page = E.HTML(head, body, lang=words.lang)
