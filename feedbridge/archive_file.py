@@ -83,6 +83,8 @@ _PAPER = {
         "license": _OPTIONAL_TEXT,
         "comment": _OPTIONAL_TEXT,
         "recovered": {"type": "boolean"},
+        "submitted": _DATETIME,
+        "first_submitted": _DATETIME,
     },
 }
 # A source's day as the gap check accounts for it (archive.DayRecord).
@@ -408,6 +410,11 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
     del paper["links"]  # derived from the id and the comment on load
     if not paper["recovered"]:  # the usual case, left out as 0.1 wrote it
         del paper["recovered"]
+    for key in ("submitted", "first_submitted"):  # where the API told them
+        if paper[key] is None:
+            del paper[key]
+        else:
+            paper[key] = paper[key].isoformat()
     paper["announced"] = translated.paper.announced.isoformat()
     return {
         "paper": paper,
@@ -446,7 +453,9 @@ def _paper_from(data: dict[str, Any]) -> Paper:
     values["links"] = arxiv_links(values["arxiv_id"], values["version"], values.get("comment"))
     values["authors"] = tuple(Author(a["name"], tuple(a.get("affiliations", ()))) for a in values["authors"])
     values["categories"] = tuple(values["categories"])
-    values["announced"] = datetime.fromisoformat(values["announced"])
+    for key in ("announced", "submitted", "first_submitted"):
+        if key in values:
+            values[key] = datetime.fromisoformat(values[key])
     return Paper(**values)
 
 

@@ -49,6 +49,10 @@ class Paper:
     comment: str | None = None  # the authors' comments (pages, venue, code)
     # True: read from the arXiv API for an announcement day arXiv's feed no longer served
     recovered: bool = False
+    # When arXiv received this version, and the first one: the API tells (its updated and
+    # published); arXiv's feeds tell only the announcement day. None where unknown.
+    submitted: datetime | None = None
+    first_submitted: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -416,7 +416,7 @@ def _enrich(run_: _Run, result: RunPlan) -> None:
         feed_plan.papers = [enriched.get((p.arxiv_id, p.version), p) for p in feed_plan.papers]
         history = feed_plan.history
         entries = tuple(
-            replace(e, translated=replace(e.translated, paper=enriched.get((e.paper.arxiv_id, e.paper.version), e.paper)))
+            replace(e, translated=replace(e.translated, paper=_kept(e.paper, enriched)))
             for e in history.archive.entries
         )
         feed_plan.history = replace(history, archive=replace(history.archive, entries=entries))
@@ -424,6 +424,13 @@ def _enrich(run_: _Run, result: RunPlan) -> None:
     run_.log(answer.summary if run_.asks_api else f"{answer.summary}; the API was not asked (--offline or --from-dir)")
     if answer.warning:
         run_.warn(answer.warning)
+
+
+def _kept(paper: Paper, enriched: dict[tuple[str, int], Paper]) -> Paper:
+    """A published entry's paper with what the API added, but its dates as published: an
+    entry that did not change must not be dated anew."""
+    found = enriched.get((paper.arxiv_id, paper.version), paper)
+    return replace(found, submitted=paper.submitted, first_submitted=paper.first_submitted)
 
 
 def _plan_pair(run_: _Run, result: RunPlan, source_lang: str, target_lang: str,

@@ -286,6 +286,19 @@ def api_answer_for(paper) -> tuple[bytes, str]:
     return etree.tostring(document, xml_declaration=True, encoding="UTF-8"), comment
 
 
+def api_answers_for(papers) -> bytes:
+    """The API fixture's first entries, one re-addressed to each paper, in order: each
+    with the submission dates of its own."""
+    document = etree.parse(str(API_SEARCH))
+    feed = document.getroot()
+    entries = feed.findall(f"{ATOM}entry")
+    for extra in entries[len(papers):]:
+        feed.remove(extra)
+    for entry, paper in zip(entries, papers):
+        entry.find(f"{ATOM}id").text = f"http://arxiv.org/abs/{paper.arxiv_id}v{paper.version}"
+    return etree.tostring(document, xml_declaration=True, encoding="UTF-8")
+
+
 def listed_quant_ph():
     papers = [p for p in parse_feed(QUANT_PH.read_bytes(), str(QUANT_PH)).papers if p.announce_type in LISTED]
     return list({p.arxiv_id: p for p in papers}.values())
@@ -310,6 +323,39 @@ def test_build_enriches_new_papers_through_the_api_after_fetching(tmp_path, http
     entries = etree.parse(str(tmp_path / "out/quant-ph.ja.xml")).getroot().findall(f"{ATOM}entry")
     assert f"{JAPANESE.comments}{' '.join(comment.split())}" in text_of(content_html(entries[0].find(f"{ATOM}content")))
     assert JAPANESE.comments not in text_of(content_html(entries[1].find(f"{ATOM}content")))
+
+
+def test_entries_the_api_dated_differ_in_updated_and_keep_their_dates(tmp_path, http_server, installed_model):
+    """The W3C feed validator warns when entries share atom:updated, as every entry of an
+    announcement does by arXiv's feed alone; the API's dates tell them apart. A later run
+    that changes nothing dates nothing anew."""
+    from feedbridge.sources.arxiv_api import query_url
+
+    papers = listed_quant_ph()
+    api = http_server.url + "/api/query"
+    http_server.serve("/rss/quant-ph", QUANT_PH.read_bytes())
+    http_server.serve(query_url(api, [p.arxiv_id for p in papers])[len(http_server.url):], api_answers_for(papers))
+    config = write_config(tmp_path, feeds=["quant-ph"], feed_url=f"{http_server.url}/rss/{{category}}", api_url=api)
+    assert build("--config", config, "--now", "2025-04-28T14:00:00Z").exit_code == 0
+    answered = {e.findtext(f"{ATOM}id").rsplit("/", 1)[1].rsplit("v", 1)[0]: e
+                for e in etree.parse(str(API_SEARCH)).getroot().findall(f"{ATOM}entry")[:len(papers)]}
+    expected = {paper.arxiv_id: answer for paper, answer in zip(papers, answered.values())}
+    feed = tmp_path / "out/quant-ph.ja.xml"
+    entries = etree.parse(str(feed)).getroot().findall(f"{ATOM}entry")
+    dates = {}
+    for entry in entries:
+        arxiv_id = entry.find(f"{ATOM}link[@rel='alternate']").get("href").rsplit("/", 1)[1]
+        published, updated = (datetime.fromisoformat(entry.findtext(f"{ATOM}{tag}")) for tag in ("published", "updated"))
+        answer = expected[arxiv_id]
+        assert published == datetime.fromisoformat(answer.findtext(f"{ATOM}published").replace("Z", "+00:00"))
+        assert updated == datetime.fromisoformat(answer.findtext(f"{ATOM}updated").replace("Z", "+00:00"))
+        dates[arxiv_id] = (published, updated)
+    assert len({updated for _, updated in dates.values()}) == len(entries) == len(papers)
+    # The next morning arXiv serves the same batch; the API is asked nothing new.
+    assert build("--config", config, "--now", "2025-04-29T14:00:00Z").exit_code == 0
+    again = etree.parse(str(feed)).getroot().findall(f"{ATOM}entry")
+    assert [(e.findtext(f"{ATOM}published"), e.findtext(f"{ATOM}updated")) for e in again] == \
+        [(e.findtext(f"{ATOM}published"), e.findtext(f"{ATOM}updated")) for e in entries]
 
 
 def test_an_api_failure_is_a_warning_and_the_feed_still_goes_out(tmp_path, http_server, installed_model):

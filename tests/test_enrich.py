@@ -7,12 +7,13 @@ enrichment must give each one back exactly.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from datetime import datetime, timezone
 
 import pytest
 
 from feedbridge.model import Author, Paper
-from feedbridge.sources.arxiv_links import arxiv_links
 from feedbridge.sources.arxiv_rss import parse_feed
 from feedbridge.sources.arxiv_api import CACHE_FILE, enrich, query_url, unanswered
 from feedbridge.fetch import Fetcher, FetchSettings
@@ -31,6 +32,8 @@ def as_announced(paper: Paper) -> Paper:
         journal_ref=None,
         doi=None,
         authors=tuple(Author(author.name) for author in paper.authors),
+        submitted=None,
+        first_submitted=None,
     )
 
 
@@ -91,6 +94,29 @@ def test_enriched_fields_of_real_papers(http_server, api, fetcher, tmp_path):
         Author("Marie-Claude Gaudel", ("LRI",)), Author("Pascale Le Gall", ("IBISC",)),
     )
     assert papers["1706.00679"].links.code == "https://github.com/ydecastro/super-resolution-testing"
+
+
+def test_the_api_dates_each_version_as_arxiv_received_it(http_server, api, fetcher, tmp_path):
+    """The RSS dates every paper of a day alike; the API says when each version came in."""
+    serve_answer(http_server, api, ANNOUNCED)
+    papers = {p.arxiv_id: p for p in run(ANNOUNCED, fetcher, api, tmp_path).papers}
+    first = papers["2202.12139"]
+    assert (first.first_submitted, first.submitted) == (datetime(2022, 2, 24, 15, 5, 19, tzinfo=timezone.utc),) * 2
+    assert len({p.submitted for p in papers.values()}) == len(papers)
+    # A newer version than the API's answer keeps only the first version's date.
+    newer = replace(ANNOUNCED[0], version=ANNOUNCED[0].version + 1)
+    fresh = tmp_path / "fresh"
+    serve_answer(http_server, api, [newer])
+    (dated,) = enrich([newer], fetcher=fetcher, api_url=api, cache_dir=fresh).papers
+    assert (dated.first_submitted, dated.submitted) == (ANSWERED[0].first_submitted, None)
+    # The cache keeps the dates, and reads an answer cached before they were kept.
+    cached = json.loads((tmp_path / "cache" / CACHE_FILE).read_text())
+    key = f"{first.arxiv_id}v{first.version}"
+    assert cached[key]["submitted"] == "2022-02-24T15:05:19+00:00"
+    del cached[key]["submitted"], cached[key]["first_submitted"]
+    (tmp_path / "cache" / CACHE_FILE).write_text(json.dumps(cached))
+    (again,) = run([ANNOUNCED[0]], None, api, tmp_path).papers
+    assert again.comment == first.comment and again.submitted is None
 
 
 def test_batches_keep_arxivs_interval_between_requests(http_server, api, fetcher, fake_time, tmp_path):

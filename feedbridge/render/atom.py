@@ -42,6 +42,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import NamedTuple
 
 import feedparser
@@ -161,6 +162,21 @@ def _feed_generator(feed: FeedView) -> FeedGenerator:
     return generator
 
 
+def published_at(entry: Entry) -> datetime:
+    """The entry's published: when arXiv received the first version, where the API told,
+    else the announcement the feed first carried it in."""
+    return entry.paper.first_submitted or entry.published
+
+
+def updated_at(entry: Entry) -> datetime:
+    """The entry's updated: when arXiv received the version shown, where the API told, else
+    its announcement. arXiv's feeds date every entry of a day alike; the API's dates differ
+    paper by paper, so readers (and the W3C validator) can tell them apart."""
+    if entry.paper.first_submitted and entry.paper.submitted:
+        return entry.paper.submitted
+    return entry.updated
+
+
 def rights(feed: FeedView) -> str:
     """Whose the texts are, arXiv's acknowledgement, that this is not arXiv's, and a
     CC BY-SA model's credit, which its licence asks for wherever its output goes."""
@@ -179,8 +195,8 @@ def _feed_entry(entry: Entry, layout: PaperLayout) -> FeedEntry:
     # Translated title first so a reader's list shows it, the original after for search.
     original = layout.original_title
     feed_entry.title(layout.title if original is None else f"{layout.title} — {original}")
-    feed_entry.published(entry.published)
-    feed_entry.updated(entry.updated)
+    feed_entry.published(published_at(entry))
+    feed_entry.updated(updated_at(entry))
     feed_entry.author([{"name": clean_text(author.name)} for author in paper.authors])
     feed_entry.link([{"href": href, **attributes} for href, attributes in _entry_links(layout.links).items()])
     categories = [{"term": term, "scheme": ARXIV_CATEGORY_SCHEME} for term in layout.categories]

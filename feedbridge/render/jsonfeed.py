@@ -16,7 +16,7 @@ import json
 from datetime import datetime
 
 from feedbridge.archive import Entry
-from feedbridge.render.atom import entry_id, rights, summary_text
+from feedbridge.render.atom import entry_id, published_at, rights, summary_text, updated_at
 from feedbridge.render.entry_html import entry_html
 from feedbridge.render.layout import PaperLayout, clean_text, paper_layout
 from feedbridge.render.view import FeedView
@@ -68,8 +68,8 @@ def _item(entry: Entry, layout: PaperLayout) -> dict:
         # The same as text, URLs written out: the body of readers that strip HTML (feed-extractor)
         "content_text": summary_text(layout),
         "summary": summary_text(layout),
-        "date_published": _time(entry.published),
-        "date_modified": _time(entry.updated),
+        "date_published": _time(published_at(entry)),
+        "date_modified": _time(updated_at(entry)),
         "authors": [{"name": clean_text(author.name)} for author in paper.authors],
         "tags": list(layout.categories),
         "language": layout.target_lang,

@@ -15,6 +15,9 @@ and the result says what was missed and why.
 The API answers with a paper's newest version, which need not be the one the RSS
 announced. What is taken from it:
 
+- when the version was submitted, and the first one, only from the same version (for
+  the first, any): the feeds give each entry the day arXiv received it, where the RSS
+  gives every entry of a day the same midnight;
 - the comment only from the same version: comments change with versions ("v2: fixed
   Table 3") and would describe a text the reader is not sent to;
 - journal reference and DOI from any version, where the RSS has none: they name the
@@ -84,10 +87,13 @@ class Answer:
     journal_ref: str | None
     doi: str | None
     authors: tuple[Author, ...]
+    submitted: datetime | None = None  # when this version was received
+    first_submitted: datetime | None = None  # when the first was
 
     @classmethod
     def of(cls, paper: Paper) -> Answer:
-        return cls(paper.version, paper.comment, paper.journal_ref, paper.doi, paper.authors)
+        return cls(paper.version, paper.comment, paper.journal_ref, paper.doi, paper.authors, paper.submitted,
+                   paper.first_submitted)
 
     def to_json(self) -> dict:
         return {
@@ -96,12 +102,16 @@ class Answer:
             "journal_ref": self.journal_ref,
             "doi": self.doi,
             "authors": [[a.name, list(a.affiliations)] for a in self.authors],
+            "submitted": self.submitted.isoformat() if self.submitted else None,
+            "first_submitted": self.first_submitted.isoformat() if self.first_submitted else None,
         }
 
     @classmethod
     def from_json(cls, data: dict) -> Answer:
+        """An answer as the cache kept it; one cached before dates were kept has none."""
         authors = tuple(Author(name, tuple(affiliations)) for name, affiliations in data["authors"])
-        return cls(int(data["version"]), data["comment"], data["journal_ref"], data["doi"], authors)
+        dates = [datetime.fromisoformat(data[key]) if data.get(key) else None for key in ("submitted", "first_submitted")]
+        return cls(int(data["version"]), data["comment"], data["journal_ref"], data["doi"], authors, *dates)
 
 
 @dataclass(frozen=True)
@@ -220,10 +230,13 @@ def _apply(paper: Paper, answer: Answer | None) -> Paper:
     links are derived again, since the code link is read from the comment."""
     if answer is None:
         return paper
-    comment = answer.comment if answer.version == paper.version else paper.comment
+    same = answer.version == paper.version
+    comment = answer.comment if same else paper.comment
     return replace(
         paper,
         comment=comment,
+        submitted=paper.submitted or (answer.submitted if same else None),
+        first_submitted=paper.first_submitted or answer.first_submitted,
         links=arxiv_links(paper.arxiv_id, paper.version, comment),
         journal_ref=paper.journal_ref or answer.journal_ref,
         doi=paper.doi or answer.doi,
@@ -329,6 +342,8 @@ def _atom_paper(entry: etree._Element, feed_date: datetime | None) -> Paper:
         ),
         license=optional_text(entry.find(DC + "rights")) or optional_text(entry.find(ATOM + "rights")),
         comment=comment,
+        submitted=updated,
+        first_submitted=published,
     )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timezone
 from functools import partial
 
@@ -210,7 +211,9 @@ def _parse_atom(root: etree._Element, now: datetime) -> SourceFeed:
     feed = parse_atom(root)
     if root.find(OPENSEARCH + "totalResults") is not None or _API_ID.match(text_of(root.find(ATOM + "id"))):
         return feed
-    feed = settle_dates(feed, now, channel_written=text_of(root.find(ATOM + "updated")))
+    # An announcement's entries are dated by the announcement, not by when arXiv received them.
+    undated = tuple(replace(p, submitted=None, first_submitted=None) for p in feed.papers)
+    feed = settle_dates(replace(feed, papers=undated), now, channel_written=text_of(root.find(ATOM + "updated")))
     return check_format(feed, root.findall(ATOM + "entry"), authors="dc:creator or <author>", arxiv_fields=True)
 
 
