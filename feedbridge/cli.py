@@ -541,6 +541,38 @@ def cache_prune(config_path: Path, unused_days: int, uninstalled: bool) -> None:
     click.echo(f"removed {removed} sentences from {path}")
 
 
+@cli.group()
+def websub() -> None:
+    """WebSub: tell the config's hub (site.websub_hub) which feeds a publish changed."""
+
+
+@websub.command("ping")
+@config_option
+@click.option("--base-url", required=True, help="The live site's URL (the publish workflow passes the Pages URL).")
+@click.option("--generated", required=True, metavar="TIME",
+              help="The new status.json's 'generated' time: the hub is told only once the live site serves it.")
+@click.option("--wait", type=click.FloatRange(min=0), default=600.0, show_default=True,
+              help="Seconds to wait for the live site to serve the new status.json.")
+@click.pass_context
+def websub_ping(ctx: click.Context, config_path: Path, base_url: str, generated: str, wait: float) -> None:
+    """Once the live site serves the new build, tell the hub of every feed it changed.
+
+    Exits 0 when the hub was told (or the config names none), 1 when the new site was not
+    served in time or the hub refused."""
+    from feedbridge.config import load_config
+    from feedbridge.previous import site_fetcher
+    from feedbridge.websub import ping
+
+    out = _output(ctx)
+    config = load_config(config_path)
+    base_url = base_url if base_url.endswith("/") else base_url + "/"
+    pinged = ping(config, base_url, generated, site_fetcher(config), wait=wait, log=out.detail)
+    if pinged.hub is None:
+        out.info(f"no WebSub hub in {config.path} (site.websub_hub): nothing to tell")
+    else:
+        out.info(f"told {pinged.hub} of {len(pinged.urls)} feed files that changed")
+
+
 def main() -> None:
     cli(prog_name="feedbridge")
 

@@ -171,6 +171,7 @@ class Config:
     threads: int = 1  # threads per worker
     batch_tokens: int = DEFAULT_BATCH_TOKENS
     max_untranslated: float = DEFAULT_MAX_UNTRANSLATED  # a pass beyond this share untranslated has failed
+    websub_hub: str | None = None  # a WebSub hub the feeds name and the workflow pings (websub.py)
 
     def feed_url_for(self, feed: FeedConfig) -> str:
         return self.feed_url.format(category=feed.category)
@@ -182,7 +183,7 @@ class Config:
 
 # The schema: for each section, its keys and their defaults (None: required).
 _DEFAULTS: dict[str, dict[str, Any]] = {
-    "site": {"base_url": None, "output_dir": "site"},
+    "site": {"base_url": None, "output_dir": "site", "websub_hub": ""},  # "": no hub
     "arxiv": {
         "feed_url": DEFAULT_FEED_URL,
         "contact": None,
@@ -438,6 +439,7 @@ class _Validator:
             enrich=self.boolean(arxiv["enrich"], "arxiv.enrich"),
             api_url=self.http_url(arxiv["api_url"], "arxiv.api_url"),
             holidays=self.holidays(arxiv["holidays"], "arxiv.holidays"),
+            websub_hub=self.http_url(site["websub_hub"], "site.websub_hub") if site["websub_hub"] != "" else None,
         )
 
     def feed_url(self, value: Any, key: str) -> str:

@@ -688,6 +688,7 @@ def _view(run_plan: RunPlan, feed: FeedConfig, outcome: FeedOutcome, archive: Fe
         degraded=outcome.degraded,
         model_attribution=backend.attribution if backend is not None else None,
         gaps=outcome.gaps,
+        hub=run_plan.config.websub_hub,
         entries=archive.entries,
         last_day=archive.days[-1] if archive.days else None,
         # Only a first feed on an empty day has no date of its own.

@@ -271,6 +271,7 @@ def test_each_job_has_only_the_permissions_it_needs(workflow):
     expected["build"] = {"contents": "read", "pages": "read"}  # checkout; configure-pages reads the URL
     expected[deploy_name] = {"pages": "write", "id-token": "write"}
     expected[keep_alive_name] = {"actions": "write"}  # enable the workflow, nothing else
+    expected["websub"] = {"contents": "read"}  # checkout, for feeds.yaml's hub
     assert {name: job.get("permissions") for name, job in jobs.items()} == expected
     assert expected[save_name] == {}
     checkouts = [step for job in jobs.values() for step in steps_using(job, "actions/checkout")]

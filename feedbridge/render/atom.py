@@ -156,6 +156,8 @@ def _feed_generator(feed: FeedView) -> FeedGenerator:
     generator.author(name="feedbridge")
     generator.link(href=feed.url(".xml"), rel="self", type="application/atom+xml")
     generator.link(href=feed.url(".html"), rel="alternate", type="text/html")
+    if feed.hub:  # WebSub: readers that subscribe there hear of a new batch within minutes
+        generator.link(href=feed.hub, rel="hub")
     generator.updated(feed.updated)
     generator.generator("feedbridge", version=__version__)
     generator.language(feed.target_lang)

@@ -53,6 +53,8 @@ class JsonFeedWriter:
             "_rights": {"text": rights(feed)},
             "items": [_item(entry, paper_layout(entry.translated, feed.engine)) for entry in feed.entries],
         }
+        if feed.hub:
+            document["hubs"] = [{"type": "WebSub", "url": feed.hub}]
         data = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8") + b"\n"
         return {json_feed_path(feed.name): data}
 

@@ -35,6 +35,7 @@ class FeedView:
     degraded: tuple[str, ...] = ()  # what arXiv's feed lacked in every item this run (report.FeedOutcome)
     model_attribution: str | None = None  # the credit the translation model's licence asks for (CC BY-SA)
     gaps: tuple[Gap, ...] = ()  # announcement days missed within the window, open or closed (archive.gaps)
+    hub: str | None = None  # the WebSub hub readers may subscribe at (site.websub_hub)
 
     def url(self, suffix: str) -> str:
         """The absolute URL of one of the feed's files: ``view.url(".xml")``."""

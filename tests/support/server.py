@@ -37,6 +37,8 @@ class Handler(BaseHTTPRequestHandler):
         loopback.requests.append((self.path, self.headers))
         loopback.action_for(self.path)(self)
 
+    do_POST = do_GET  # a POST (a WebSub hub's) is scripted like a GET; its action reads the body
+
     def reply(self, status: int, headers: dict[str, str] | None = None, body: bytes = b"",
               length: int | None = None, reason: str | None = None) -> None:
         """A response with ``body``; ``length`` makes the Content-Length claim another size,
