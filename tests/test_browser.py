@@ -91,3 +91,44 @@ def test_index_links_lead_to_each_feed_page(browser, served):
     browser.find_element(By.CSS_SELECTOR, "li.feed h2 a").click()
     assert browser.current_url == f"{base_url}{FEEDS[0]}.html"
     assert browser.title.startswith("quant-ph — Quantum Physics")  # the category and its name, not "arXiv …"
+
+
+# The layout of a formula: each element's box, the base's and its superscript's.
+MATH_BOXES = """
+const math = document.querySelector("article.paper math");
+if (!math) return null;
+math.scrollIntoView();
+const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; };
+const sup = math.querySelector("msup");
+return {math: box(math), annotation: box(math.querySelector("annotation")),
+        base: sup && box(sup.children[0]), script: sup && box(sup.children[1]),
+        display: getComputedStyle(math).display, tex: math.querySelector("annotation").textContent};
+"""
+
+
+def test_math_is_laid_out_as_mathml_and_a_screenshot_is_saved(browser, served):
+    """A formula drawn as MathML: it has a size, its TeX annotation is not drawn, and a
+    superscript sits above its base (as plain text it would sit on the same line)."""
+    from selenium.webdriver.common.by import By
+
+    base_url, _ = served
+    browser.get(f"{base_url}quant-ph.ja.html")
+    boxes = browser.execute_script(MATH_BOXES)
+    assert boxes is not None, "no formula on the page"
+    _, _, width, height = boxes["math"]
+    assert width > 0 and height > 0
+    assert boxes["annotation"][2:] == [0, 0]  # the TeX is kept, not shown
+    assert boxes["tex"].startswith(("$", "\\("))
+    supers = browser.execute_script("return document.querySelectorAll('article.paper msup').length")
+    assert supers > 0
+    for index in range(min(supers, 5)):
+        base, script = browser.execute_script(
+            "const s = document.querySelectorAll('article.paper msup')[arguments[0]];"
+            "const b = e => e.getBoundingClientRect(); return [b(s.children[0]).top, b(s.children[1]).top];",
+            index)
+        assert script < base, "a superscript not raised: the math is shown as text"
+    ARTIFACTS.mkdir(exist_ok=True)
+    formula = browser.find_element(By.CSS_SELECTOR, "article.paper math")
+    paper = formula.find_element(By.XPATH, "ancestor::article")
+    browser.execute_script("arguments[0].scrollIntoView()", paper)
+    assert paper.screenshot(str(ARTIFACTS / "math-entry.png"))

@@ -33,7 +33,7 @@ from feedbridge.serve import make_server
 from support.browser import Visit
 from support.builds import build, tiny_model_installed
 from feedbridge.render.words import JAPANESE
-from support.checks import ATOM, assert_valid_atom, content_html
+from support.checks import ATOM, assert_valid_atom, content_html, tex_text
 from support.config import write_config
 from support.feeds import joined
 from support.paths import QUANT_PH
@@ -180,7 +180,7 @@ def test_feedparser_reads_the_hostile_title_authors_and_abstract_as_the_source_t
     assert original_title(entry.title, SEEN_TITLE), entry.title
     assert [author.name for author in entry.authors] == [a.rsplit(" (", 1)[0] for a in SEEN_AUTHORS]
     content = lxml.html.fragment_fromstring(entry.content[0].value, create_parent="div")
-    paragraphs = [p.text_content() for p in content.iter("p")]
+    paragraphs = [tex_text(p) for p in content.iter("p")]  # each formula read as its TeX
     assert ", ".join(SEEN_AUTHORS) in paragraphs
     assert seen_abstract in paragraphs
     assert_no_active_content(content)
@@ -248,7 +248,7 @@ def test_the_site_page_shows_the_hostile_text_as_text(hostile_site):
     assert title.text_content() == SEEN_TITLE
     assert [b.text_content() for b in paper.cssselect(".authors bdi")] == SEEN_AUTHORS
     assert paper.cssselect(".authors")[0].text_content() == ", ".join(SEEN_AUTHORS)
-    assert " ".join(p.text_content() for p in paper.cssselect("p.original")) == seen_abstract
+    assert " ".join(tex_text(p) for p in paper.cssselect("p.original")) == seen_abstract
     assert CATEGORY in [b.text_content() for b in paper.cssselect(".facts bdi")]
     # The licence is shown, and a javascript: one as text, never as a link.
     assert LICENCE in [b.text_content() for b in paper.cssselect(".facts bdi")]

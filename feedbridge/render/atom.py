@@ -57,6 +57,7 @@ from feedbridge.render.entry_html import entry_html
 from feedbridge.render.layout import SEPARATOR, Link, PaperLayout, clean_text, credit, paper_layout
 from feedbridge.render.view import FeedView
 from feedbridge.render.words import ARXIV_THANKS
+from feedbridge.tex import letters
 
 FEED_ID_NAMESPACE = uuid.UUID("bd58f80b-0b46-4a27-a671-418038d7825d")  # fixed forever
 ARXIV_CATEGORY_SCHEME = "http://arxiv.org/schemas/atom"
@@ -195,8 +196,7 @@ def _feed_entry(entry: Entry, layout: PaperLayout) -> FeedEntry:
     feed_entry = FeedEntry()
     feed_entry.id(entry_id(paper.arxiv_id, layout.target_lang))
     # Translated title first so a reader's list shows it, the original after for search.
-    original = layout.original_title
-    feed_entry.title(layout.title if original is None else f"{layout.title} — {original}")
+    feed_entry.title(layout.entry_title)
     feed_entry.published(published_at(entry))
     feed_entry.updated(updated_at(entry))
     feed_entry.author([{"name": clean_text(author.name)} for author in paper.authors])
@@ -243,6 +243,7 @@ def summary_text(layout: PaperLayout) -> str:
     parts = [", ".join(layout.authors)] if layout.authors else []
     parts += [" ".join(pair.target for pair in layout.sentences)] if layout.translated else []
     parts.append(layout.abstract)
+    parts = [letters(part) for part in parts]  # accents as letters, math as TeX: a summary holds no markup
     parts.append(SEPARATOR.join(f"{link.text}: {link.href}" for link in layout.links[:2]))
     return "\n\n".join(parts)
 

@@ -17,21 +17,22 @@ from lxml.html import builder as E
 from lxml.html import tostring
 
 from feedbridge.render.layout import SEPARATOR, PaperLayout, append_text, isolate
+from feedbridge.render.math import append_with_math
 
 
 def entry_html(layout: PaperLayout) -> str:
     """The entry's readable body, as an HTML fragment."""
     words, source, ui = layout.words, layout.source_lang, layout.words.lang
-    body = E.DIV(E.H2(layout.title, lang=layout.title_lang))
+    body = E.DIV(append_with_math(E.H2(lang=layout.title_lang), layout.title))
     if layout.original_title is not None:
-        body.append(E.P(layout.original_title, lang=source))
+        body.append(append_with_math(E.P(lang=source), layout.original_title))
     body.append(isolate(E.P(lang=source), layout.authors, _span))
     body.append(_facts(layout))
     if layout.comment is not None:
         body.append(E.P(words.comments, _span(layout.comment, lang=source), lang=ui))
     if layout.translated:  # an abstract nothing of which was translated is shown once, below
         body.append(E.DIV(*[_sentence(pair, layout) for pair in layout.sentences], lang=layout.target_lang))
-    body.append(E.P(layout.abstract, lang=source))
+    body.append(append_with_math(E.P(lang=source), layout.abstract))
     line = E.P(lang=ui)
     for position, link in enumerate(layout.links):
         if position:
@@ -68,9 +69,9 @@ def _facts(layout: PaperLayout) -> etree._Element:
 def _sentence(pair, layout: PaperLayout) -> etree._Element:
     """One abstract sentence: its translation, or the original marked untranslated."""
     if pair.translated:
-        return E.P(pair.target)
-    return E.P(E.SPAN(layout.words.untranslated, lang=layout.words.lang), " ", _span(pair.source),
-               lang=layout.source_lang)
+        return append_with_math(E.P(), pair.target)
+    return E.P(E.SPAN(layout.words.untranslated, lang=layout.words.lang), " ",
+               append_with_math(_span(""), pair.source), lang=layout.source_lang)
 
 
 def _span(text: str, **attributes: str) -> etree._Element:

@@ -61,11 +61,10 @@ class JsonFeedWriter:
 
 def _item(entry: Entry, layout: PaperLayout) -> dict:
     paper = entry.paper
-    title = layout.title if layout.original_title is None else f"{layout.title} — {layout.original_title}"
     item = {
         "id": entry_id(paper.arxiv_id, layout.target_lang),
         "url": paper.links.abstract,
-        "title": title,
+        "title": layout.entry_title,
         "content_html": entry_html(layout),
         # The same as text, URLs written out: the body of readers that strip HTML (feed-extractor)
         "content_text": summary_text(layout),

@@ -28,6 +28,7 @@ from lxml import etree
 
 from feedbridge.model import Author, SentencePair, TranslatedPaper
 from feedbridge.render.words import Words, words_for
+from feedbridge.tex import letters
 
 SEPARATOR = " · "  # between the parts of a line: the facts, the links
 # What XML 1.0 forbids, and the controls it allows that carry no text (DEL, C1).
@@ -67,6 +68,14 @@ class PaperLayout:
     translator: str  # its model: "translate-en_ja 1.1"
     words: Words  # feedbridge's own words, in the target language where it has them
     recovered: str | None = None  # the words' note for a paper recovered from the API
+
+    @property
+    def entry_title(self) -> str:
+        """The plain-text title a feed reader lists: the translation, " — ", the original
+        (just the original when nothing of it was translated); TeX accents as letters,
+        math as TeX, since a title holds no markup."""
+        title = self.title if self.original_title is None else f"{self.title} — {self.original_title}"
+        return letters(title)
 
     @property
     def translated(self) -> bool:

@@ -27,6 +27,7 @@ from feedbridge.config import INDEX, STATUS_FEED, STYLESHEET
 from feedbridge.model import FeedStatus, SentencePair
 from feedbridge.render.jsonfeed import MEDIA_TYPE as JSON_FEED_TYPE
 from feedbridge.render.layout import SEPARATOR, PaperLayout, append_text, clean_text, credit, isolate, paper_layout
+from feedbridge.render.math import append_with_math
 from feedbridge.render.opml import OPML
 from feedbridge.render.view import FeedView, SiteView
 from feedbridge.render.words import ARXIV_THANKS, Words, site_words
@@ -155,9 +156,9 @@ def _paper(entry: Entry, engine: str) -> etree._Element:
     layout = paper_layout(entry.translated, engine)
     words = layout.words
     article = E.ARTICLE(E.CLASS("paper"), id=f"arxiv-{entry.paper.arxiv_id.replace('/', '-')}")
-    article.append(E.H2(layout.title, lang=layout.title_lang))
+    article.append(append_with_math(E.H2(lang=layout.title_lang), layout.title))
     if layout.original_title is not None:
-        article.append(E.P(E.CLASS("original-title"), layout.original_title, lang=layout.source_lang))
+        article.append(append_with_math(E.P(E.CLASS("original-title"), lang=layout.source_lang), layout.original_title))
     article.append(isolate(E.P(E.CLASS("authors"), lang=layout.source_lang), layout.authors, E.BDI))
     article.append(_facts(entry, layout))
     article.append(E.OL(E.CLASS("abstract"), *[_sentence(pair, layout) for pair in layout.sentences]))
@@ -204,10 +205,10 @@ def _date(template: str, moment: datetime) -> etree._Element:
 
 def _sentence(pair: SentencePair, layout: PaperLayout) -> etree._Element:
     """One abstract sentence: the translation, the original beneath it."""
-    original = E.P(E.CLASS("original"), pair.source, lang=layout.source_lang)
+    original = append_with_math(E.P(E.CLASS("original"), lang=layout.source_lang), pair.source)
     if not pair.translated:
         return E.LI(E.P(E.SPAN(E.CLASS("marker"), layout.words.untranslated, lang=layout.words.lang)), original)
-    return E.LI(E.P(pair.target, lang=layout.target_lang), original)
+    return E.LI(append_with_math(E.P(lang=layout.target_lang), pair.target), original)
 
 
 def _day(moment: datetime) -> str:

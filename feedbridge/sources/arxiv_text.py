@@ -14,6 +14,8 @@ import unicodedata
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
+from feedbridge.tex import tex_to_unicode
+
 # Only XML's own whitespace: NBSP, thin spaces and the like are text and are kept.
 _XML_WHITESPACE = re.compile(r"[ \t\r\n]+")
 _HTML_TAG = re.compile(r"</?(?P<name>[A-Za-z][A-Za-z0-9]*)\b[^>]*>")
@@ -84,51 +86,6 @@ def _aware(value: datetime) -> datetime:
 
 # --- names --------------------------------------------------------------------
 
-# Accent commands and the combining mark each one puts on its letter.
-_ACCENT_MARKS = {
-    '"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303",
-    "=": "\u0304", ".": "\u0307", "c": "\u0327", "v": "\u030c", "u": "\u0306",
-    "H": "\u030b", "k": "\u0328", "r": "\u030a", "d": "\u0323", "b": "\u0331",
-}
-# Letters that TeX writes as commands.
-_TEX_LETTERS = {
-    "o": "ø", "O": "Ø", "aa": "å", "AA": "Å", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ",
-    "ss": "ß", "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ", "dh": "ð", "DH": "Ð",
-    "dj": "đ", "DJ": "Đ", "th": "þ", "TH": "Þ", "ng": "ŋ", "NG": "Ŋ",
-}
-# `\"u`, `\"{u}`, `\' e`, `\c{c}`, `\c c`, `\'{\i}`; a letter accent such as `\c` must
-# end its command name (`\cc` is another command).
-_TEX_ACCENT = re.compile(
-    r"\\(?:(?P<mark>[\"'`^~=.])|(?P<word>[cvuHkrdb])(?![A-Za-z]))[ \t]*"
-    r"(?:\{[ \t]*(?P<braced>\\[A-Za-z]+|[^\W\d_])[ \t]*\}|(?P<bare>\\[A-Za-z]+|[^\W\d_]))"
-)
-# `\o`, `{\o}`, `\o{}`; like TeX (and arXiv's own tex2utf), one space after a bare
-# command is its terminator: `S\o ren` is "Søren", while `Pawe\l\ Caban` keeps its space.
-_TEX_LETTER = re.compile(
-    r"\\(?P<name>" + "|".join(sorted(_TEX_LETTERS, key=len, reverse=True)) + r")"
-    r"(?![A-Za-z])(?:\{\}|\\(?= )| )?"
-)
-
-
 def clean_name(text: str) -> str:
     """An author's name or affiliation: TeX accents as Unicode, whitespace joined, NFC."""
-    return unicodedata.normalize("NFC", joined(_tex_to_unicode(text)))
-
-
-def _tex_to_unicode(text: str) -> str:
-    """Turn the TeX accents arXiv keeps in author names into Unicode; unknown TeX stays."""
-    text = _TEX_ACCENT.sub(_accented, text)
-    text = _TEX_LETTER.sub(lambda command: _TEX_LETTERS[command["name"]], text)
-    return text.replace("{", "").replace("}", "")
-
-
-def _accented(match: re.Match[str]) -> str:
-    base = match["braced"] or match["bare"]
-    if base.startswith("\\"):
-        if base[1:] in ("i", "j"):  # an accent sits on a dotless i or j: the result is í, ĵ
-            base = base[1:]
-        elif base[1:] in _TEX_LETTERS:
-            base = _TEX_LETTERS[base[1:]]
-        else:
-            return match[0]
-    return base + _ACCENT_MARKS[match["mark"] or match["word"]]
+    return unicodedata.normalize("NFC", joined(tex_to_unicode(text)))

@@ -35,6 +35,7 @@ from feedbridge.translate import TranslationStats
 from feedbridge.translate.backend import Backend
 from feedbridge.translate.memory import TranslationMemory
 from feedbridge.translate.protect import Protected, Protector, fragments, has_words, restore
+from feedbridge.tex import letters
 from feedbridge.translate.segment import join_lines, split_long, split_sentences
 
 MAX_SOURCE_TOKENS = 150  # argos's en->ja model was trained on sentences of at most 150 tokens
@@ -215,6 +216,7 @@ class _Segmenter:
         self._protector = protector
 
     def __call__(self, text: str, *, title: bool = False) -> list[str]:
+        text = letters(text)  # the model reads Schrödinger, not Schr\"odinger
         sentences = [join_lines(text)] if title else split_sentences(text)
         return [piece for s in sentences if s for piece in split_long(s, MAX_SOURCE_TOKENS, self._length)]
 

@@ -17,12 +17,10 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from feedbridge.tex import MATH
+
 # Matched in this order at each position: math first, so a URL or an identifier
 # inside math stays part of the math.
-_MATH = (
-    r"\$\$.+?\$\$|\\\[.+?\\\]|\\begin\{(?P<env>[A-Za-z]+\*?)\}.*?\\end\{(?P=env)\}"
-    r"|\$(?:\\.|[^$\\])+\$|\\\(.+?\\\)"
-)
 _URL = r"(?:https?://|www\.)\S*[^\s.,;:!?)\]'\"]"
 _DOI = r"\b10\.\d{4,9}/\S*[^\s.,;:!?)\]'\"]"
 _ARXIV_ID = r"(?:\barXiv:)?(?<![\w.])(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?(?!\d)"
@@ -59,7 +57,7 @@ class Protector:
 
     def __init__(self, glossary: Iterable[str] = ()):
         terms = sorted({t.strip() for t in glossary if t.strip()}, key=len, reverse=True)
-        parts = [_MATH, _URL, _DOI, _ARXIV_ID, _TEX_CODE]
+        parts = [MATH, _URL, _DOI, _ARXIV_ID, _TEX_CODE]
         if terms:
             # Whole words only, with an optional plural "s": "LLM" protects "LLMs" too.
             alternatives = "|".join(re.escape(t) for t in terms)

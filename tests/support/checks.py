@@ -17,6 +17,22 @@ from support.paths import ATOM_RNG
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
+def tex_text(element: etree._Element) -> str:
+    """An element's text as arXiv wrote its math: each <math> read as its TeX annotation."""
+    copy = lxml.html.fragment_fromstring(lxml.html.tostring(element, encoding="unicode", with_tail=False),
+                                         create_parent="div")
+    for math in list(copy.iter("math")):
+        annotation = math.find(".//annotation")
+        text = (annotation.text if annotation is not None else "") + (math.tail or "")
+        previous, parent = math.getprevious(), math.getparent()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + text
+        else:
+            parent.text = (parent.text or "") + text
+        parent.remove(math)  # and its tail, moved before it
+    return copy.text_content()
+
+
 def content_html(content: etree._Element) -> lxml.html.HtmlElement:
     """An entry's ``content type="html"`` (or ``summary``) as a browser parses it: its root div."""
     assert content.get("type") == "html", content.get("type")

@@ -119,6 +119,7 @@ def expected_entries(site: Path, feed: str) -> list[Expected]:
     """Each entry of the feed, from its archive."""
     from feedbridge.archive_file import load
     from feedbridge.render.atom import entry_id
+    from feedbridge.tex import letters
 
     archive = load((site / "archive" / f"{feed}.json").read_bytes(), f"archive/{feed}.json")
     expected = []
@@ -128,15 +129,15 @@ def expected_entries(site: Path, feed: str) -> list[Expected]:
         title = translated.title.translated_text
         assert title is not None, f"{feed}: the toy model translated no part of {paper.arxiv_id}'s title"
         quoted = re.escape(paper.arxiv_id)
-        expected.append(Expected(
+        expected.append(Expected(  # as shown: TeX accents as letters (feedbridge.tex.letters)
             id=entry_id(paper.arxiv_id, translated.target_lang),
             arxiv_id=paper.arxiv_id,
-            title=title,
-            original_title=paper.title,
-            sentences=tuple(pair.target for pair in translated.abstract.sentences),
+            title=letters(title),
+            original_title=letters(paper.title),
+            sentences=tuple(letters(pair.target) for pair in translated.abstract.sentences),
             not_translated=tuple(pair.source for pair in (*translated.title.sentences, *translated.abstract.sentences)
                                  if not looks_translated(pair.source, pair.target)),
-            abstract=paper.abstract,
+            abstract=letters(paper.abstract),
             authors=tuple(author.name for author in paper.authors),
             # the abstract page, with or without a version; the PDF of any version
             abstract_page=re.compile(rf"https?://arxiv\.org/abs/{quoted}(?:v[0-9]+)?"),
@@ -292,6 +293,23 @@ def squashed(text: str) -> str:
     return " ".join(text.split())
 
 
+def find_in_order(shown: str, text: str, position: int = 0) -> tuple[int, int] | None:
+    """Where ``text`` is shown from ``position`` on: each of its pieces outside math, in
+    order (math reads differently in each client: MathML's symbols and its TeX annotation,
+    or the TeX alone); None when a piece is not there."""
+    from feedbridge.tex import math_pieces
+
+    pieces = [squashed(piece) for is_math, piece in math_pieces(text) if not is_math and piece.strip()]
+    start = None
+    for piece in pieces or [squashed(text)]:
+        found = shown.find(piece, position)
+        if found < 0:
+            return None
+        start = found if start is None else start
+        position = found + len(piece)
+    return start, position
+
+
 def translation_problems(body: str | None, client: Client, entry: Expected, what: str) -> list[str]:
     """The translated sentences in order, then the original abstract after the last of them."""
     shown = plain(body, client.content_is_html)
@@ -299,22 +317,21 @@ def translation_problems(body: str | None, client: Client, entry: Expected, what
         return [f"{entry.arxiv_id}: {what} is empty"]
     position = 0
     for number, sentence in enumerate(entry.sentences, start=1):
-        found = shown.find(squashed(sentence), position)
-        if found < 0:
-            where = "at all" if squashed(sentence) not in shown else "in order (it comes before an earlier one)"
+        found = find_in_order(shown, sentence, position)
+        if found is None:
+            where = "at all" if find_in_order(shown, sentence) is None else "in order (it comes before an earlier one)"
             return [f"{entry.arxiv_id}: translated sentence {number} of {len(entry.sentences)} is not in the {what}"
                     f" {where}: {sentence[:60]!r}…"]
-        position = found + len(squashed(sentence))
-    original = shown.find(squashed(entry.abstract), position)
-    if original < 0:
-        where = ("before the translation" if squashed(entry.abstract) in shown else "missing")
+        position = found[1]
+    if find_in_order(shown, entry.abstract, position) is None:
+        where = ("before the translation" if find_in_order(shown, entry.abstract) else "missing")
         return [f"{entry.arxiv_id}: the original abstract is not after the translation in the {what} ({where})"]
     return []
 
 
 def title_problems(item: dict, entry: Expected) -> list[str]:
     title = squashed(html.unescape(item.get("title") or ""))
-    if squashed(entry.title) not in title:
+    if find_in_order(title, entry.title) is None:
         return [f"{entry.arxiv_id}: the title {title[:80]!r} lacks the translated title {entry.title[:60]!r}"]
     return []
 
