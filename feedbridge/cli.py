@@ -263,7 +263,11 @@ def verify(ctx: click.Context, site_dir: Path | None, config_path: Path, previou
     if problems:
         click.echo(f"{site}: {len(problems)} problems; do not publish it")
         sys.exit(int(ExitCode.FAILED))
-    click.echo(f"{site}: verified, all {len(config.feeds)} feeds" + (f"; nothing lost since {previous}" if previous else ""))
+    from feedbridge.verify import site_bytes
+
+    size = f"{site_bytes(site):,} of {config.max_site_bytes:,} bytes (site.max_bytes)"
+    click.echo(f"{site}: verified, all {len(config.feeds)} feeds, {size}"
+               + (f"; nothing lost since {previous}" if previous else ""))
 
 
 @cli.command()

@@ -39,6 +39,9 @@ DEFAULT_BACKOFF = 5.0  # the first wait between attempts; doubles each retry
 DEFAULT_REQUEST_DEADLINE = 120.0  # seconds for one request, its redirects and its whole body
 DEFAULT_RUN_DEADLINE = 1800.0  # seconds a run may spend fetching in all, waits and retries included
 DEFAULT_WINDOW_DAYS = 7  # announcement days each feed keeps
+# The whole site's size a build may publish: GitHub Pages refuses a site over 1 GB, and
+# a deploy near it is slow; the margin leaves room for a day's growth.
+DEFAULT_MAX_SITE_BYTES = 900 * 10**6
 DEFAULT_MAX_ENTRIES = 2000  # entries each feed keeps at most
 # arXiv's holidays (arxiv.holidays) as arXiv lists them: working days without a submission
 # deadline, each taking away the next announcement (feedbridge/announcement_days.py says
@@ -172,6 +175,7 @@ class Config:
     batch_tokens: int = DEFAULT_BATCH_TOKENS
     max_untranslated: float = DEFAULT_MAX_UNTRANSLATED  # a pass beyond this share untranslated has failed
     websub_hub: str | None = None  # a WebSub hub the feeds name and the workflow pings (websub.py)
+    max_site_bytes: int = DEFAULT_MAX_SITE_BYTES  # verify refuses a bigger site
 
     def feed_url_for(self, feed: FeedConfig) -> str:
         return self.feed_url.format(category=feed.category)
@@ -183,7 +187,8 @@ class Config:
 
 # The schema: for each section, its keys and their defaults (None: required).
 _DEFAULTS: dict[str, dict[str, Any]] = {
-    "site": {"base_url": None, "output_dir": "site", "websub_hub": ""},  # "": no hub
+    "site": {"base_url": None, "output_dir": "site", "websub_hub": "",  # "": no hub
+             "max_bytes": DEFAULT_MAX_SITE_BYTES},
     "arxiv": {
         "feed_url": DEFAULT_FEED_URL,
         "contact": None,
@@ -440,6 +445,7 @@ class _Validator:
             api_url=self.http_url(arxiv["api_url"], "arxiv.api_url"),
             holidays=self.holidays(arxiv["holidays"], "arxiv.holidays"),
             websub_hub=self.http_url(site["websub_hub"], "site.websub_hub") if site["websub_hub"] != "" else None,
+            max_site_bytes=self.number(site["max_bytes"], "site.max_bytes", int, 1024),
         )
 
     def feed_url(self, value: Any, key: str) -> str:

@@ -81,7 +81,16 @@ def verify_site(
     problems += _check_opml(site, base_url, [name for name in names if (site / atom_path(name)).is_file()])
     if (site / STATUS_FEED).is_file():  # a missing one is named by _check_files
         problems += _valid_atom(site, STATUS_FEED)[1]
+    if (size := site_bytes(site)) > config.max_site_bytes:
+        problems.append(Problem(str(site), f"{size:,} bytes, over the budget of {config.max_site_bytes:,}"
+                                           " (site.max_bytes; GitHub Pages refuses a site over 1 GB): shorten"
+                                           " window.days or window.max_entries, or publish fewer feeds"))
     return problems
+
+
+def site_bytes(site: Path) -> int:
+    """The bytes of every file under the site, as Pages counts them."""
+    return sum((Path(folder) / name).stat().st_size for folder, _, files in os.walk(site) for name in files)
 
 
 # --- one feed ----------------------------------------------------------------------

@@ -14,10 +14,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from lxml import etree
 
 from feedbridge.archive import Entry, FeedArchive, archive_path
 from feedbridge.archive_file import load
+from feedbridge.cli import cli
 from feedbridge.config import Config, load_config, parse_config
 from feedbridge.model import FeedStatus
 from feedbridge.render import FEED_WRITERS, SITE_WRITERS
@@ -326,3 +328,18 @@ def test_a_new_feed_without_files_must_be_marked_not_built(golden):
         "cs.AI.ja: missing: none of cs.AI.ja.xml, cs.AI.ja.feed.json, archive/cs.AI.ja.json is in the site, though status.json"
         " says updated (only a new feed not built this run may have none)"
     ]
+
+
+def test_a_site_over_its_size_budget_is_refused_and_the_size_is_said(golden, tmp_path):
+    site, config = golden
+    size = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
+    assert config.max_site_bytes == 900 * 10**6  # the default, under Pages' 1 GB
+    assert not [p for p in verify(site, replace(config, max_site_bytes=size)) if "budget" in p]
+    over = verify(site, replace(config, max_site_bytes=size - 1))
+    assert found(over, str(site), f"{size:,} bytes, over the budget of {size - 1:,} (site.max_bytes;")
+    # `feedbridge verify` says the size of a site that passes
+    (tmp_path / "cli").mkdir()
+    config_file = tmp_path / "cli" / "feeds.yaml"
+    config_file.write_text(SCENARIO_CONFIG.replace("output_dir: out}", "output_dir: out, max_bytes: 5000000}", 1))
+    result = CliRunner().invoke(cli, ["verify", str(site), "--config", str(config_file)])
+    assert f"{size:,} of 5,000,000 bytes (site.max_bytes)" in result.output, result.output
