@@ -178,18 +178,22 @@ def _load(config_path: Path):
 @click.option("--dry-run", is_flag=True,
               help="Say what would be fetched, how many papers are new, how many sentences need the"
               " model, and how long it would take; write nothing.")
+@click.option("--memory-only", is_flag=True,
+              help="Take every translation from the translation memory (filled by 'cache fill' jobs and"
+              " 'cache merge'); a sentence it lacks fails the run, naming it, instead of calling a model.")
 @now_option
 @click.pass_context
 def build(ctx: click.Context, config_path: Path, out_dir: Path | None, from_dir: Path | None, offline: bool,
           only: tuple[str, ...], base_url: str | None, strict: bool, summary_file: Path | None,
-          as_json: bool, dry_run: bool, now: datetime | None) -> None:
+          as_json: bool, dry_run: bool, memory_only: bool, now: datetime | None) -> None:
     """Fetch, translate and publish every feed in the config, with the site around them."""
     from feedbridge.pipeline import BuildOptions, build as run_build
     from feedbridge.report import append_summary, feed_summary_line, gap_lines, summary_json, summary_markdown
 
     out = _output(ctx)
     config = _load(config_path)
-    options = BuildOptions(out_dir=out_dir, from_dir=from_dir, offline=offline, only=only, base_url=base_url, now=now)
+    options = BuildOptions(out_dir=out_dir, from_dir=from_dir, offline=offline, only=only, base_url=base_url, now=now,
+                           memory_only=memory_only)
     if dry_run:
         _dry_run(config, options, out, as_json)
         return
@@ -521,6 +525,65 @@ def cache_stats(config_path: Path) -> None:
         last_used = date(1970, 1, 1) + timedelta(days=row.last_used_day)
         click.echo(f"{row.package} [{row.settings}]: {row.entries} sentences "
                    f"({row.untranslated} kept in the source language), last used {last_used}")
+
+
+class _Shard(click.ParamType):
+    """K/N: the K-th of N shards, 1 <= K <= N."""
+
+    name = "K/N"
+
+    def convert(self, value, param, ctx) -> tuple[int, int]:
+        if isinstance(value, tuple):
+            return value
+        try:
+            shard, shards = (int(part) for part in str(value).split("/"))
+        except ValueError:
+            self.fail(f"{value!r} is not K/N, like 2/5", param, ctx)
+        if not 1 <= shard <= shards:
+            self.fail(f"{value!r}: K must be from 1 to N", param, ctx)
+        return shard, shards
+
+
+@cache.command("fill")
+@config_option
+@click.option("--from-dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The saved feeds the build will read (DIR/<category>.xml).")
+@click.option("--shard", required=True, type=_Shard(), help="This job's share: K of N.")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The memory file to write this shard's translations to.")
+@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The previous site, as the build will have it (default: site.output_dir).")
+@now_option
+@click.pass_context
+def cache_fill(ctx: click.Context, config_path: Path, from_dir: Path, shard: tuple[int, int], out_file: Path,
+               out_dir: Path | None, now: datetime | None) -> None:
+    """Translate one shard of what 'build --from-dir DIR' would translate, into FILE.
+
+    Shards split by a hash of each sentence: they never overlap, and N of them are
+    together what one build would translate. Fold them in with 'cache merge', then
+    'build --memory-only' calls no model."""
+    from feedbridge.pipeline import BuildOptions, fill
+
+    out = _output(ctx)
+    config = _load(config_path)
+    options = BuildOptions(out_dir=out_dir, from_dir=from_dir, offline=True, now=now)
+    done = fill(config, options, *shard, out_file, log=out.detail)
+    out.info(f"shard {shard[0]}/{shard[1]}: {done} sentences translated into {out_file}")
+
+
+@cache.command("merge")
+@config_option
+@click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def cache_merge(ctx: click.Context, config_path: Path, shards: tuple[Path, ...]) -> None:
+    """Fold shard memories ('cache fill') into the translation memory; a sentence translated
+    differently in two of them is an error naming it, and that shard is not merged."""
+    from feedbridge.translate.memory import TranslationMemory
+
+    out = _output(ctx)
+    with TranslationMemory(_memory_path(config_path)) as memory:
+        for shard in shards:
+            out.info(f"{shard}: {memory.merge(shard)} sentences added")
 
 
 @cache.command("prune")

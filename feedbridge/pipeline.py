@@ -25,6 +25,7 @@ its history exactly as it was; the other feeds of the run are still built.
 
 from __future__ import annotations
 
+import hashlib
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -75,6 +76,7 @@ class BuildOptions:
     only: tuple[str, ...] = ()  # feed names or categories to build; empty: all
     base_url: str | None = None  # overrides site.base_url
     now: datetime | None = None  # the run's clock (--now, SOURCE_DATE_EPOCH); None: the real time
+    memory_only: bool = False  # every sentence from the translation memory (a matrix's shards filled it), no model
 
 
 @dataclass
@@ -473,9 +475,47 @@ def build(config: Config, options: BuildOptions, log: Log = lambda _: None, *, d
         warnings: list[str] = []
         with TranslationMemory(config.cache_dir / MEMORY_FILE, warn=_warner(warnings, log)) as memory:
             run_plan = plan(config, options, log, detail, memory=memory, warnings=warnings)
+            if options.memory_only:
+                _require_memory(run_plan)
             report = execute(run_plan, memory, log, detail, progress)
         report.seconds = time.monotonic() - started
         return report
+
+
+def _require_memory(run_plan: RunPlan) -> None:
+    """--memory-only: refuse, naming them, sentences the memory does not hold."""
+    missing = [text for pair in run_plan.pairs for text in pair.job.missing]
+    if missing:
+        shown = "; ".join(repr(text[:60]) for text in missing[:3])
+        raise FeedbridgeError(f"--memory-only: {len(missing)} sentences of this run are not in the translation memory"
+                              f" ({shown}{'; …' if len(missing) > 3 else ''}): fill it first (feedbridge cache fill,"
+                              " cache merge)")
+
+
+def fill(config: Config, options: BuildOptions, shard: int, shards: int, out: Path,
+         log: Log = lambda _: None) -> int:
+    """A matrix job's share of a build's translation: plan the build as it would run (the
+    same inputs, the memory read but not changed), and translate into the memory at
+    ``out`` the missing sentences of shard ``shard`` of ``shards`` (1-based). A sentence's
+    shard is a hash of what the memory keys it by, so shards never overlap and together
+    are exactly what one build would translate. Returns how many sentences it translated."""
+    with TranslationMemory(config.cache_dir / MEMORY_FILE, read_only=True) as known, \
+            TranslationMemory(out) as memory:
+        run_plan = plan(config, options, log, memory=known)
+        done = 0
+        for pair in run_plan.pairs:
+            pair.job.missing = {text: p for text, p in pair.job.missing.items()
+                                if shard_of(pair.job.memory_key, text, shards) == shard}
+            if pair.job.missing:
+                run(pair.job, memory=memory, max_untranslated=None)
+                done += len(pair.job.missing)
+        return done
+
+
+def shard_of(memory_key: tuple[str, str], text: str, shards: int) -> int:
+    """The shard (1..shards) a sentence falls to: the same in every job, whatever else it holds."""
+    digest = hashlib.sha256("\x1f".join((*memory_key, text)).encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % shards + 1
 
 
 def execute(run_plan: RunPlan, memory: TranslationMemory, log: Log = lambda _: None,

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Collection, Iterable, Mapping
 
-from feedbridge.errors import OutputError
+from feedbridge.errors import FeedbridgeError, OutputError
 
 FILE_NAME = "translations.sqlite3"  # inside the config's cache_dir
 SCHEMA_VERSION = 2  # 2: the state column; a store of 1 is upgraded in place
@@ -177,6 +177,32 @@ class TranslationMemory:
             "INSERT OR REPLACE INTO memory (package, settings, source, target, used, state) VALUES (?, ?, ?, ?, ?, ?)",
             ((package, settings, source, target, today, state(source, target)) for source, target in results.items()),
         )
+
+    def merge(self, other: Path) -> int:
+        """Fold another memory (a matrix job's shard) into this one, checking that the two
+        agree: a sentence both hold with another translation or state is a FeedbridgeError
+        naming it, and nothing is merged. Returns how many entries were new here."""
+        if self._db is None or self.read_only:
+            raise FeedbridgeError(f"{self.path}: the translation memory cannot be written")
+        try:
+            shard = sqlite3.connect(f"file:{other}?mode=ro", uri=True)
+            try:
+                rows = shard.execute("SELECT package, settings, source, target, state FROM memory").fetchall()
+            finally:
+                shard.close()
+        except sqlite3.DatabaseError as err:
+            raise FeedbridgeError(f"{other}: not a translation memory ({err})") from None
+        new = []
+        for package, settings, source, target, state in rows:
+            mine = self._db.execute("SELECT target, state FROM memory WHERE package = ? AND settings = ? AND source = ?",
+                                    (package, settings, source)).fetchone()
+            if mine is None:
+                new.append((package, settings, source, target, self._today(), state))
+            elif tuple(mine) != (target, state):
+                raise FeedbridgeError(f"{other}: [{package}; {settings}] {source[:80]!r} is {target!r} ({state}) there"
+                                      f" and {mine[0]!r} ({mine[1]}) in {self.path}; nothing was merged")
+        self._write("INSERT INTO memory (package, settings, source, target, used, state) VALUES (?, ?, ?, ?, ?, ?)", new)
+        return len(new)
 
     def _write(self, sql: str, rows: Iterable[tuple]) -> None:
         """One write transaction; if the disk refuses it, the memory is off for the run."""
