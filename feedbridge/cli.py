@@ -608,6 +608,31 @@ def cache_prune(config_path: Path, unused_days: int, uninstalled: bool) -> None:
     click.echo(f"removed {removed} sentences from {path}")
 
 
+@cli.command()
+@config_option
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The folder to save the feeds in, as DIR/<category>.xml.")
+@click.pass_context
+def fetch(ctx: click.Context, config_path: Path, out_dir: Path) -> None:
+    """Fetch what a build reads from arXiv once, politely, for builds that read it offline.
+
+    Saves every configured category's feed in DIR, and keeps the arXiv API's answers for
+    their papers in the cache folder; then 'build --from-dir DIR' (or 'cache fill
+    --from-dir DIR') needs no network. Exits 0 when every feed was saved, 4 when some
+    were, 1 when none."""
+    from feedbridge.errors import ExitCode
+    from feedbridge.pipeline import fetch_inputs
+
+    out = _output(ctx)
+    config = _load(config_path)
+    fetched = fetch_inputs(config, out_dir, log=out.info)
+    for category, why in fetched.failed.items():
+        out.error(f"{category}: not saved: {why}")
+    click.echo(f"{len(fetched.saved)} of {len(fetched.saved) + len(fetched.failed)} feeds saved in {out_dir}")
+    if fetched.failed:
+        sys.exit(int(ExitCode.PARTIAL if fetched.saved else ExitCode.FAILED))
+
+
 @cli.group()
 def websub() -> None:
     """WebSub: tell the config's hub (site.websub_hub) which feeds a publish changed."""

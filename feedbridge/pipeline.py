@@ -57,6 +57,7 @@ from feedbridge.report import (
 from feedbridge.sources import NotRecoverable, feed_source, missed_day_source
 from feedbridge.sources.arxiv_api import BATCH_SIZE as API_BATCH_SIZE
 from feedbridge.sources.arxiv_api import enrich, unanswered
+from feedbridge.sources.arxiv_rss import parse_feed
 from feedbridge.translate import TranslationStats
 from feedbridge.translate.backend import MODEL_KINDS, Backend, backend_settings, check_models
 from feedbridge.translate.engine import TranslationJob, paper_identity, prepare, run
@@ -516,6 +517,41 @@ def shard_of(memory_key: tuple[str, str], text: str, shards: int) -> int:
     """The shard (1..shards) a sentence falls to: the same in every job, whatever else it holds."""
     digest = hashlib.sha256("\x1f".join((*memory_key, text)).encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") % shards + 1
+
+
+@dataclass
+class Fetched:
+    """What ``fetch_inputs`` saved, and what it could not."""
+
+    saved: list[str] = field(default_factory=list)  # categories whose feed is in the folder
+    failed: dict[str, str] = field(default_factory=dict)  # category -> why, one line
+    enrichment: str = ""  # the API step's summary
+
+
+def fetch_inputs(config: Config, out: Path, log: Log = lambda _: None) -> Fetched:
+    """What a build reads from arXiv, fetched once and politely, for builds elsewhere to
+    read without the network (``build --from-dir OUT``, ``cache fill --from-dir OUT``):
+    each configured category's feed as arXiv sent it, read back to check it, and the arXiv
+    API's answers for its papers, kept in the cache folder, where an offline build finds
+    them. A feed that cannot be fetched or read is left out, and said."""
+    fetcher = fetcher_for(config)
+    result, papers = Fetched(), []
+    for category in dict.fromkeys(c for feed in config.feeds for c in feed.sources):
+        url = config.feed_url.format(category=category)
+        try:
+            body = fetcher.fetch(url).body
+            papers += parse_feed(body, url).papers
+            write_atomic(out / f"{category}.xml", body)
+        except FeedbridgeError as err:
+            result.failed[category] = str(err)
+            continue
+        result.saved.append(category)
+        log(f"saved {url} as {out / f'{category}.xml'}")
+    if config.enrich and papers:
+        answer = enrich(papers, fetcher=fetcher, cache_dir=config.cache_dir, api_url=config.api_url)
+        result.enrichment = answer.summary if answer.warning is None else f"{answer.summary}; {answer.warning}"
+        log(result.enrichment)
+    return result
 
 
 def execute(run_plan: RunPlan, memory: TranslationMemory, log: Log = lambda _: None,
