@@ -460,3 +460,64 @@ def test_keep_alive_step_enables_the_workflow_it_runs_in(workflow, tmp_path, exi
     assert args.read_text().splitlines() == [
         "api", "--method", "PUT", f"repos/alice/feeds/actions/workflows/{WORKFLOW.name}/enable"]
     assert (done.returncode == 0) is ok, done.stdout + done.stderr  # a refused call fails the run: you hear of it
+
+
+# --- the matrix workflow --------------------------------------------------------------------
+
+MATRIX = ROOT / ".github" / "workflows" / "publish-matrix.yml"
+
+
+@pytest.fixture(scope="module")
+def matrix() -> dict:
+    document = yaml.safe_load(MATRIX.read_text())
+    document["on"] = document.pop(True)
+    return document
+
+
+def test_the_matrix_workflow_passes_actionlint_the_schema_and_zizmor():
+    assert actionlint(MATRIX) == []
+    done = check_jsonschema(MATRIX)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert [finding["ident"] for finding in zizmor(MATRIX)] == []
+
+
+def needs(job: dict) -> set[str]:
+    value = job.get("needs", [])
+    return {value} if isinstance(value, str) else set(value)
+
+
+def ancestors(jobs: dict, name: str) -> set[str]:
+    found = set()
+    for parent in needs(jobs[name]):
+        found |= {parent} | ancestors(jobs, parent)
+    return found
+
+
+def test_the_matrix_job_graph_fetches_translates_merges_verifies_then_deploys(matrix, workflow):
+    jobs = matrix["jobs"]
+    runs = {name: " ".join(step.get("run", "") for step in job.get("steps", [])) for name, job in jobs.items()}
+    (fetcher,) = [name for name, run in runs.items() if "feedbridge fetch" in run]
+    (translator,) = [name for name, run in runs.items() if "feedbridge cache fill" in run]
+    (builder,) = [name for name, run in runs.items() if "--memory-only" in run]
+    deployer, _ = job_using(matrix, "actions/deploy-pages")
+    assert fetcher in ancestors(jobs, translator)
+    assert {fetcher, translator} <= ancestors(jobs, builder)
+    assert builder in ancestors(jobs, deployer) and jobs[deployer]["if"] == f"needs.{builder}.outputs.deploy == 'true'"
+    assert "feedbridge cache merge" in runs[builder] and "feedbridge verify site" in runs[builder]
+    assert runs[builder].index("cache merge") < runs[builder].index("--memory-only") < runs[builder].index("verify")
+    assert jobs[translator]["strategy"]["matrix"]["shard"] == "${{ fromJSON(needs.fetch.outputs.shards) }}"
+    # only the fetch job talks to arXiv: the others build and translate from its folder
+    assert all("--from-dir inputs" in runs[name] for name in (translator, builder))
+    # the same schedule, concurrency group and keep-alive as the one-job workflow
+    assert matrix["on"]["schedule"] == workflow["on"]["schedule"]
+    assert matrix["concurrency"] == workflow["concurrency"]
+    save_name, _ = job_using(matrix, "actions/cache/save")
+    assert deployer in needs(jobs[save_name])
+    assert any("actions/workflows" in run and "/enable" in run for run in runs.values())
+
+
+def test_the_matrix_workflow_takes_its_shard_count_from_its_input(matrix):
+    fetch = matrix["jobs"]["fetch"]
+    assert matrix["on"]["workflow_dispatch"]["inputs"]["shards"]["default"] == "4"
+    (step,) = [step for step in fetch["steps"] if step.get("id") == "fetch"]
+    assert step["env"]["SHARDS"] == "${{ inputs.shards || 4 }}"
