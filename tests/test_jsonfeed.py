@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from lxml import etree
 
 from support.checks import ATOM
-from support.readers import build_site
+from support.readers import build_site_apart
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "jsonfeed-1.1.schema.json").read_text())
 RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
@@ -40,13 +40,7 @@ VALIDATOR = Draft202012Validator(SCHEMA, format_checker=FORMATS)
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("jsonfeed-site")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("FEEDBRIDGE_MODELS_DIR", str(root / "models"))
-        patch.setenv("FEEDBRIDGE_CACHE_DIR", str(root / "cache"))
-        patch.setenv("ARGOS_PACKAGES_DIR", str(root / "argos-packages"))
-        patch.setenv("ARGOS_PACKAGE_INDEX", "http://127.0.0.1:9/")
-        return build_site(root / "scene")
+    return build_site_apart(tmp_path_factory.mktemp("jsonfeed-site"))
 
 
 def feeds(site: Path) -> list[str]:

@@ -37,13 +37,7 @@ READING_IDS = [f"{client.name}-{kind}" for client, kind in READINGS]
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     """The built site's output folder, the toy model in folders of the module's own."""
-    root = tmp_path_factory.mktemp("readers-site")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("FEEDBRIDGE_MODELS_DIR", str(root / "models"))
-        patch.setenv("FEEDBRIDGE_CACHE_DIR", str(root / "cache"))
-        patch.setenv("ARGOS_PACKAGES_DIR", str(root / "argos-packages"))
-        patch.setenv("ARGOS_PACKAGE_INDEX", "http://127.0.0.1:9/")
-        return readers.build_site(root / "scene")
+    return readers.build_site_apart(tmp_path_factory.mktemp("readers-site"))
 
 
 class Readings:

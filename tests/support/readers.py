@@ -81,6 +81,19 @@ NODE_PACKAGES = {RSS_PARSER.name: "rss-parser", FEED_EXTRACTOR.name: "@extractus
 # --- the site ------------------------------------------------------------------------
 
 
+def build_site_apart(root: Path) -> Path:
+    """``build_site`` with the models, packages and cache in folders of ``root``'s own, for a
+    site a module builds once (the autouse isolation is per test)."""
+    import pytest
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FEEDBRIDGE_MODELS_DIR", str(root / "models"))
+        patch.setenv("FEEDBRIDGE_CACHE_DIR", str(root / "cache"))
+        patch.setenv("ARGOS_PACKAGES_DIR", str(root / "argos-packages"))
+        patch.setenv("ARGOS_PACKAGE_INDEX", "http://127.0.0.1:9/")
+        return build_site(root / "scene")
+
+
 def build_site(root: Path) -> Path:
     """The golden scenario's first DAYS days built into root/out with the toy model (the
     caller points FEEDBRIDGE_MODELS_DIR, FEEDBRIDGE_CACHE_DIR and ARGOS_PACKAGES_DIR at
