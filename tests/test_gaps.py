@@ -184,3 +184,26 @@ def test_a_time_that_is_not_one_is_refused_in_one_line(tmp_path):
     for value, words in (("yesterday", "neither an ISO 8601 time"), ("2025-04-28T10:00", "has no offset")):
         result = build("--config", config, "--now", value)
         assert result.exit_code == 2 and words in result.output, result.output
+
+
+def test_the_status_feed_says_a_gap_closed_as_not_recoverable_and_status_json_lists_it(tmp_path):
+    """The maintainer hears how each gap ended: here, a day nothing bounded."""
+    from feedbridge.config import parse_config
+    from feedbridge.model import FeedStatus
+    from feedbridge.report import BuildReport, FeedOutcome, status_document, status_events
+
+    config = parse_config(write_config(tmp_path, feeds=["quant-ph"]).read_text(), tmp_path / "feeds.yaml")
+    lost = Gap("quant-ph", TUESDAY, "not recoverable", note="no announcement before it is known")
+    outcome = FeedOutcome(config.feeds[0], FeedStatus.UPDATED, "https://a.org/quant-ph.ja.xml", gaps=(lost,))
+    report = BuildReport(outcomes=[outcome], now=datetime(2025, 4, 30, 14, tzinfo=timezone.utc), published=True)
+    before = {"feeds": [{"name": "quant-ph.ja", "status": "stale",
+                         "gaps": [{"source": "quant-ph", "day": "2025-04-29", "state": "open"}]}]}
+    (event,) = status_events(report, before)
+    assert (event.kind, event.title) == ("gap-closed", "quant-ph.ja: the quant-ph announcement of 2025-04-29 is not"
+                                         " recoverable: no announcement before it is known")
+    report.events = (event,)
+    status = json.loads(status_document(report))
+    assert status["feeds"][0]["gaps"] == [{"source": "quant-ph", "day": "2025-04-29", "state": "not recoverable",
+                                           "papers": 0, "note": "no announcement before it is known"}]
+    assert status["events"][0]["title"] == event.title
+    assert not outcome.troubled(strict=True)  # a closed gap does not fail --strict
