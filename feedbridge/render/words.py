@@ -40,7 +40,6 @@ class Words:
     announced: str  # {day}
     updated: str  # {day}
     announce_types: dict[str, str]  # arXiv's announce types, in words
-    original_abstract: str
     # a feed
     feed_title: str  # {label}, {language}
     feed_subtitle: str  # {label}, {language}, {engine}
@@ -85,7 +84,6 @@ ENGLISH = Words(
     updated="updated {day}",
     announce_types={"new": "new", "cross": "cross-list", "replace": "replacement",
                     "replace-cross": "replacement of a cross-list"},
-    original_abstract="Original abstract",
     feed_title="{label}: new arXiv papers in {language} (feedbridge)",
     feed_subtitle=("New arXiv {label} papers, titles and abstracts machine-translated offline into {language}"
                    " with {engine}, followed by the originals."),
@@ -141,7 +139,6 @@ JAPANESE = Words(
     announced="{day} 告知",
     updated="{day} 更新",
     announce_types={"new": "新規", "cross": "クロスリスト", "replace": "改訂版", "replace-cross": "クロスリストの改訂版"},
-    original_abstract="原文の要旨",
     feed_title="{label}: arXiv 新着論文の日本語訳 (feedbridge)",
     feed_subtitle="arXiv {label} の新着論文。タイトルと要旨を {engine} でオフライン機械翻訳し、原文を併記。",
     metadata_rights="タイトル・要旨・著者名: arXiv のメタデータ（CC0 1.0）。",

@@ -133,12 +133,6 @@ class ApiRanges:
         return list(parse_answer(self.fetcher.fetch(url).body, url).papers)
 
 
-def _submitted(paper: Paper) -> datetime:
-    """When the paper's first version was submitted: the API's ``published``, which its
-    parser gives as the paper's date."""
-    return paper.announced
-
-
 @dataclass(frozen=True)
 class MissedDay:
     """A Source of one missed announcement day's papers, category by category."""
@@ -171,6 +165,6 @@ class MissedDay:
             replace(paper, announced=announced, recovered=True,
                     announce_type="new" if paper.categories[0] == category else "cross")
             for paper in self.ranges.papers(after, before)
-            if since < _submitted(paper) <= until and category in paper.categories
+            if since < (paper.first_submitted or paper.announced) <= until and category in paper.categories
         )
         return SourceFeed(f"arXiv API: {category} {self.day.isoformat()}", announced, papers)
