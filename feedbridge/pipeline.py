@@ -1,10 +1,17 @@
-"""The pipeline: ``plan`` finds what a run would do, ``execute`` does it.
+"""The pipeline: ``survey`` finds what a run starts from, each pass is planned and done.
 
-Only this module knows the order of the stages. ``plan``:
+Only this module knows the order of the stages. A run first surveys:
 
 1. a backend for each language pair of the selected feeds (installing a missing Argos
    package unless offline; a dry run only looks at what is installed);
-2. each feed's history (its published archive) from the site or the output folder;
+2. each feed's history (its published archive) from the site or the output folder,
+   checked and let go: a feed's archive is read again when its turn comes.
+
+Then it goes through the feeds in passes (``passes``: feeds in config order until their
+sources hold PASS_PAPERS papers, feeds that share a source together), so that a run holds
+one pass's papers, translations and windows at a time, however much of arXiv it
+publishes. Each pass is planned (``plan_pass``):
+
 3. each source read once, however many feeds use it;
 4. each source judged against the feed's last batch (the freshness guard), and the
    papers that change the feed chosen; the announcement days each feed missed (its
@@ -12,15 +19,18 @@ Only this module knows the order of the stages. ``plan``:
 5. the window of each feed that changes enriched from the arXiv API, through the same
    Fetcher, so one pause between requests covers arXiv's feeds and its API (a dry run
    only counts what it would ask); a failing API only costs a warning;
-6. the translation work of each language pair found: a paper the published feeds hold
-   with the same title and abstract keeps its translation, a cross-listed paper is
-   translated once, and every sentence is looked up in the translation memory.
+6. the translation work of each language pair found: a paper the pass's published feeds
+   hold with the same title and abstract keeps its translation, a cross-listed paper is
+   translated once, and every sentence is looked up in the translation memory (which
+   also holds what earlier passes translated).
 
-``--dry-run`` stops there and reports the plan. ``execute`` translates what the memory
-did not know, one engine pass per language pair, merges each feed's window, writes its
-archive and its files (the feed writers), then the site (the site writers) and
-``status.json``. A feed that fails, or whose batch is empty or stale, is republished from
-its history exactly as it was; the other feeds of the run are still built.
+``--dry-run`` (``plan``) plans every selected feed as one pass and reports it.
+``execute`` translates what the memory did not know, one engine pass per language pair
+and pass, merges each feed's window, writes its archive, its files (the feed writers)
+and its page, keeps a summary of it, and lets the pass go; then the site around the
+feeds (the site writers) and ``status.json``. A feed that fails, or whose batch is empty
+or stale, is republished from its history exactly as it was; the other feeds of the run
+are still built.
 """
 
 from __future__ import annotations
@@ -28,7 +38,8 @@ from __future__ import annotations
 import hashlib
 import time
 import traceback
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -44,19 +55,20 @@ from feedbridge.errors import ConfigError, FeedbridgeError, ModelError, OutputEr
 from feedbridge.fetch import fetcher_for
 from feedbridge.model import FeedStatus, Paper, SourceFeed, TranslatedPaper
 from feedbridge.previous import (
-    Found, History, PreviousSite, dropped_feeds, previous_site, previous_status, read_history, site_fetcher,
+    Found, Histories, History, PreviousSite, PublishedSite, SpooledSite, dropped_feeds, previous_site,
+    previous_status, site_fetcher,
 )
 from feedbridge.publish import CarryError, carry, discard, recover, stage, swap, write_feed
-from feedbridge.render import SITE_WRITERS
+from feedbridge.render import PAGE_WRITERS, SITE_WRITERS
 from feedbridge.render.atom import atom_path
 from feedbridge.render.category_names import category_name
 from feedbridge.render.view import FeedView, SiteView
 from feedbridge.report import (
     BuildReport, FeedOutcome, last_success, status_document, status_events, status_line,
 )
-from feedbridge.sources import NotRecoverable, feed_source, missed_day_source
+from feedbridge.sources import NotRecoverable, bounding_papers, feed_source, missed_day_source
 from feedbridge.sources.arxiv_api import BATCH_SIZE as API_BATCH_SIZE
-from feedbridge.sources.arxiv_api import enrich, unanswered
+from feedbridge.sources.arxiv_api import EnrichmentResult, enrich, unanswered
 from feedbridge.sources.arxiv_rss import parse_feed
 from feedbridge.translate import TranslationStats
 from feedbridge.translate.backend import MODEL_KINDS, Backend, backend_settings, check_models
@@ -67,6 +79,12 @@ from feedbridge.verify import verify_site
 
 Log = Callable[[str], None]
 Progress = Callable[[str, int, int], None]  # (language pair, sentences done, sentences in total)
+
+# Papers a pass gathers (its sources' items) before it is translated and written: enough for
+# the model's batches to keep every core busy, few enough that a run of all of arXiv holds
+# no more than a busy category's day at a time. A group of feeds sharing a source bigger
+# than this is one pass.
+PASS_PAPERS = 1000
 
 
 @dataclass(frozen=True)
@@ -142,17 +160,19 @@ class RunPlan:
     base_url: str
     out_dir: Path
     backends: dict[tuple[str, str], Backend]
-    feeds: dict[str, FeedPlan]  # the selected feeds, by name
-    histories: dict[str, History]  # every configured feed's, for the whole site
+    feeds: dict[str, FeedPlan]  # the feeds of the pass being planned (a dry run: every selected feed), by name
+    histories: Histories | None = None  # every configured feed's, checked; each read again in its turn
     previous: PreviousSite | None = None  # where the histories were read
     previous_status: dict = field(default_factory=dict)  # its status.json (previous.previous_status)
-    pairs: list[PairPlan] = field(default_factory=list)
+    pairs: list[PairPlan] = field(default_factory=list)  # the pass's language pairs
+    run: _Run | None = None  # what the run's passes share
+    selected: list[FeedConfig] = field(default_factory=list)  # the feeds this run builds, in config order
     now: datetime = datetime.min.replace(tzinfo=timezone.utc)  # the run's clock
     due: date = date.min  # the announcement day arXiv's feed should serve at ``now``
     locations: list[str] = field(default_factory=list)  # the URLs (or saved files) read
     missing_models: list[str] = field(default_factory=list)  # "en->ja": a build would install them
     warnings: list[str] = field(default_factory=list)
-    enrichment: str | None = None  # the API step's summary line
+    enrichment: EnrichmentResult | None = None  # the API step's counts, every pass's together
     requests: int = 0  # requests to arXiv (feeds and API), each min_interval apart
     api_papers: int = 0  # papers the arXiv API would be asked about (dry run)
     api_requests: int = 0
@@ -188,7 +208,9 @@ def select_feeds(config: Config, only: Sequence[str]) -> list[FeedConfig]:
 
 
 class _Run:
-    """One run's options resolved once, and its two outputs: the log and the warnings."""
+    """One run's options resolved once, what every pass shares (the fetcher, the missed
+    days' source, the papers that bound the announcement days) and the run's two
+    outputs: the log and the warnings."""
 
     def __init__(self, config: Config, options: BuildOptions, log: Log, detail: Log, warn: Log, *, dry_run: bool):
         self.config = config
@@ -207,6 +229,10 @@ class _Run:
         self.fetcher = (fetcher_for(config, cache=options.offline or not dry_run, offline=options.offline)
                         if options.from_dir is None else None)
         self.source = feed_source(config.feed_url, self.fetcher, options.from_dir)
+        self.missed_day = (missed_day_source(config.api_url, self.fetcher, config.holidays)
+                           if self.fetcher is not None else None)
+        self.bounding: list[Paper] = []  # the papers seen that bound each announcement day's ids
+        self._spool = tempfile.TemporaryDirectory(prefix="feedbridge-previous-")
 
     @property
     def online(self) -> bool:
@@ -218,39 +244,108 @@ class _Run:
         """Whether the arXiv API may be asked for enrichment."""
         return self.config.enrich and self.online
 
+    def spool(self) -> Path:
+        """A folder for this run's copy of the published site's files (previous.SpooledSite)."""
+        return Path(self._spool.name)
 
-def plan(config: Config, options: BuildOptions, log: Log = lambda _: None, detail: Log = lambda _: None,
-         *, memory: TranslationMemory | None = None, warnings: list[str] | None = None) -> RunPlan:
-    """Find what a run does, stages 1 to 6 of the module's docstring; ``warnings`` collects
-    the problems that stop no feed (the build's list, which its memory warns into too).
+    def close(self) -> None:
+        self._spool.cleanup()
 
-    Without ``memory`` (the build's, open for writing) it is a dry run: nothing is
-    installed or written, and the translation memory is only read.
-    """
+    def bound(self, papers: Iterable[Paper]) -> None:
+        """Keep, of ``papers``, those that bound an announcement day's ids (missed days)."""
+        self.bounding = bounding_papers([*self.bounding, *papers])
+
+
+def plan(config: Config, options: BuildOptions, log: Log = lambda _: None, detail: Log = lambda _: None) -> RunPlan:
+    """A dry run: what a build would do, stages 1 to 6 of the module's docstring, for every
+    selected feed at once; nothing is installed or written, and the translation memory is
+    only read."""
+    run_plan = survey(config, options, log, detail, dry_run=True)
+    try:
+        categories = list(dict.fromkeys(c for feed in run_plan.selected for c in feed.sources))
+        with TranslationMemory(config.cache_dir / MEMORY_FILE, read_only=True, warn=run_plan.run.warn) as memory:
+            plan_pass(run_plan, run_plan.selected, _fetch(run_plan.run, categories), memory)
+    finally:
+        run_plan.run.close()
+    return run_plan
+
+
+def survey(config: Config, options: BuildOptions, log: Log = lambda _: None, detail: Log = lambda _: None, *,
+           warnings: list[str] | None = None, dry_run: bool = False) -> RunPlan:
+    """What a run knows before its first pass: the selected feeds, a backend for each of
+    their language pairs (stage 1, installing a missing package unless a dry run or
+    offline), every configured feed's history checked (stage 2), the run's clock and the
+    announcement day due. ``warnings`` collects the problems that stop no feed (the
+    build's list, which its memory warns into too). The caller closes ``run``."""
     check_models(config)
     selected = select_feeds(config, options.only)
-    result = RunPlan(config, options, "", Path(), {}, {}, {}, warnings=[] if warnings is None else warnings)
-    run_ = _Run(config, options, log, detail, _warner(result.warnings, log), dry_run=memory is None)
+    result = RunPlan(config, options, "", Path(), {}, {}, warnings=[] if warnings is None else warnings)
+    run_ = _Run(config, options, log, detail, _warner(result.warnings, log), dry_run=dry_run)
+    result.run, result.selected = run_, selected
     result.base_url, result.out_dir = run_.base_url, run_.out_dir
-    _backends(run_, result, selected)
-    _previous(run_, result)
-    categories = list(dict.fromkeys(c for feed in selected for c in feed.sources))
-    result.locations = [run_.source.location(c) for c in categories]
-    fetched = _fetch(run_, categories)
+    try:
+        _backends(run_, result, selected)
+        _previous(run_, result)
+    except BaseException:
+        run_.close()
+        raise
+    result.locations = [run_.source.location(c) for c in dict.fromkeys(c for feed in selected for c in feed.sources)]
     result.now = run_.now
     result.due = served_day(run_.now, config.holidays)
-    result.feeds = {feed.name: plan_feed(feed, result.histories[feed.name], fetched, result.due) for feed in selected}
-    _find_gaps(run_, result)
-    _recover(run_, result, fetched)
-    result.requests = 0 if options.from_dir else len(categories)
-    _enrich(run_, result)
-    pairs = dict.fromkeys((f.source_lang, f.target_lang) for f in selected)
-    if memory is None:
-        with TranslationMemory(config.cache_dir / MEMORY_FILE, read_only=True, warn=run_.warn) as memory:
-            result.pairs = [_plan_pair(run_, result, *pair, memory) for pair in pairs]
-    else:
-        result.pairs = [_plan_pair(run_, result, *pair, memory) for pair in pairs]
     return result
+
+
+def plan_pass(run_plan: RunPlan, feeds: Sequence[FeedConfig], fetched: dict[str, SourceFeed | FeedbridgeError],
+              memory: TranslationMemory) -> None:
+    """Plan one pass over ``feeds``, whose sources are in ``fetched``: stages 3 to 6 of the
+    module's docstring, into ``run_plan.feeds`` and ``run_plan.pairs`` (the pass before
+    is let go)."""
+    run_ = run_plan.run
+    for got in fetched.values():
+        if isinstance(got, SourceFeed):
+            run_.bound(got.papers)
+    run_plan.feeds = {feed.name: plan_feed(feed, run_plan.histories.read(feed.name), fetched, run_plan.due)
+                      for feed in feeds}
+    _find_gaps(run_, run_plan)
+    _recover(run_, run_plan, fetched)
+    run_plan.requests += 0 if run_.options.from_dir else len(fetched)
+    _enrich(run_, run_plan)
+    pairs = dict.fromkeys((f.source_lang, f.target_lang) for f in feeds)
+    run_plan.pairs = [_plan_pair(run_, run_plan, *pair, memory) for pair in pairs]
+
+
+def passes(run_plan: RunPlan) -> Iterator[tuple[list[FeedConfig], dict[str, SourceFeed | FeedbridgeError]]]:
+    """The selected feeds in passes, in config order, each with its sources read: a pass
+    takes feeds until their sources hold PASS_PAPERS papers, and the feeds that share a
+    source go together, so that each source is read once and a run holds one pass's
+    papers, translations and windows at a time."""
+    run_ = run_plan.run
+    pending: list[FeedConfig] = []
+    fetched: dict[str, SourceFeed | FeedbridgeError] = {}
+    for group in _sharing(run_plan.selected):
+        pending += group
+        fetched.update(_fetch(run_, [c for c in dict.fromkeys(c for feed in group for c in feed.sources)
+                                     if c not in fetched]))
+        if sum(len(got.papers) for got in fetched.values() if isinstance(got, SourceFeed)) >= PASS_PAPERS:
+            yield pending, fetched
+            pending, fetched = [], {}
+    if pending:
+        yield pending, fetched
+
+
+def _sharing(feeds: Sequence[FeedConfig]) -> list[list[FeedConfig]]:
+    """The feeds in groups that share no source with another group, in config order (a
+    topic reading cs.AI goes with the cs.AI feed). A group is known by its first feed's
+    place."""
+    group_of: dict[str, int] = {}  # a source's group
+    groups: dict[int, list[int]] = {}  # the places of a group's feeds
+    for place, feed in enumerate(feeds):
+        joined = sorted({group_of[c] for c in feed.sources if c in group_of})
+        group = joined[0] if joined else place
+        groups[group] = sorted([p for g in joined for p in groups.pop(g)] + [place])
+        for member in groups[group]:
+            group_of.update(dict.fromkeys(feeds[member].sources, group))
+    return [[feeds[p] for p in groups[g]] for g in sorted(groups)]
 
 
 def _backends(run_: _Run, result: RunPlan, feeds: Sequence[FeedConfig]) -> None:
@@ -272,11 +367,14 @@ def _backends(run_: _Run, result: RunPlan, feeds: Sequence[FeedConfig]) -> None:
 
 
 def _previous(run_: _Run, result: RunPlan) -> None:
-    """Every configured feed's history, from the one previous site the run chose: the new
-    site must be whole even with --only."""
+    """Every configured feed's history checked, from the one previous site the run chose:
+    the new site must be whole even with --only. A published site is kept on disk as it
+    is read, for the feeds' turns."""
     config = run_.config
     fetcher = None if run_.options.offline else site_fetcher(config)
     result.previous, warning = previous_site(run_.out_dir, run_.base_url, fetcher)
+    if isinstance(result.previous, PublishedSite):
+        result.previous = SpooledSite(result.previous, run_.spool())
     if not run_.dry_run:  # a dry run says it in its account
         run_.log(f"previous state: {result.previous.description}")
     if warning:
@@ -284,9 +382,12 @@ def _previous(run_: _Run, result: RunPlan) -> None:
     result.previous_status = previous_status(result.previous)
     for name in dropped_feeds(result.previous_status, config):
         run_.warn(f"{name} was published but is no longer in {config.path}: the new site leaves it out")
-    for feed in config.feeds:
-        result.histories[feed.name] = history = read_history(result.previous, feed.name)
-        run_.detail(f"{feed.name}: history {history.origin}")
+
+    def observe(name: str, history: History) -> None:
+        run_.detail(f"{name}: history {history.origin}")
+        run_.bound(entry.paper for entry in history.archive.entries)
+
+    result.histories = Histories.check(result.previous, [feed.name for feed in config.feeds], observe)
 
 
 def _fetch(run_: _Run, categories: Sequence[str]) -> dict[str, SourceFeed | FeedbridgeError]:
@@ -364,12 +465,9 @@ def _recover(run_: _Run, result: RunPlan, fetched: dict[str, SourceFeed | Feedbr
                     key=lambda m: (m[0], m[1]))
     if not missed or run_.dry_run or not run_.online:
         return
-    known = [e.paper for history in result.histories.values() for e in history.archive.entries]
-    known += [paper for got in fetched.values() if isinstance(got, SourceFeed) for paper in got.papers]
-    source_for = missed_day_source(run_.config.api_url, run_.fetcher, run_.config.holidays, known)
     for day, category, feed_plan in missed:
         try:
-            got = source_for(day).read(category)
+            got = run_.missed_day(day, run_.bounding).read(category)
         except NotRecoverable as err:
             feed_plan.accounted.setdefault(category, {})[day] = DayRecord("not recoverable", note=str(err))
             continue
@@ -408,9 +506,10 @@ def _enrich(run_: _Run, result: RunPlan) -> None:
     if run_.dry_run:
         if run_.asks_api:
             asked = unanswered(papers, config.cache_dir)
-            result.api_papers = len(asked)
-            result.api_requests = -(-len(asked) // API_BATCH_SIZE)
-            result.requests += result.api_requests
+            requests = -(-len(asked) // API_BATCH_SIZE)
+            result.api_papers += len(asked)
+            result.api_requests += requests
+            result.requests += requests
         return
     answer = enrich(papers, fetcher=run_.fetcher if run_.asks_api else None, cache_dir=config.cache_dir,
                     api_url=config.api_url)
@@ -423,7 +522,7 @@ def _enrich(run_: _Run, result: RunPlan) -> None:
             for e in history.archive.entries
         )
         feed_plan.history = replace(history, archive=replace(history.archive, entries=entries))
-    result.enrichment = answer.summary
+    result.enrichment = answer if result.enrichment is None else result.enrichment + answer
     run_.log(answer.summary if run_.asks_api else f"{answer.summary}; the API was not asked (--offline or --from-dir)")
     if answer.warning:
         run_.warn(answer.warning)
@@ -475,10 +574,11 @@ def build(config: Config, options: BuildOptions, log: Log = lambda _: None, *, d
         started = time.monotonic()
         warnings: list[str] = []
         with TranslationMemory(config.cache_dir / MEMORY_FILE, warn=_warner(warnings, log)) as memory:
-            run_plan = plan(config, options, log, detail, memory=memory, warnings=warnings)
-            if options.memory_only:
-                _require_memory(run_plan)
-            report = execute(run_plan, memory, log, detail, progress)
+            run_plan = survey(config, options, log, detail, warnings=warnings)
+            try:
+                report = execute(run_plan, memory, log, detail, progress)
+            finally:
+                run_plan.run.close()
         report.seconds = time.monotonic() - started
         return report
 
@@ -496,20 +596,28 @@ def _require_memory(run_plan: RunPlan) -> None:
 def fill(config: Config, options: BuildOptions, shard: int, shards: int, out: Path,
          log: Log = lambda _: None) -> int:
     """A matrix job's share of a build's translation: plan the build as it would run (the
-    same inputs, the memory read but not changed), and translate into the memory at
-    ``out`` the missing sentences of shard ``shard`` of ``shards`` (1-based). A sentence's
-    shard is a hash of what the memory keys it by, so shards never overlap and together
-    are exactly what one build would translate. Returns how many sentences it translated."""
+    same inputs and passes, the memory read but not changed), and translate into the
+    memory at ``out`` the missing sentences of shard ``shard`` of ``shards`` (1-based). A
+    sentence's shard is a hash of what the memory keys it by, so shards never overlap and
+    together are exactly what one build would translate; a sentence an earlier pass gave
+    this shard is not translated again. Returns how many sentences it translated."""
     with TranslationMemory(config.cache_dir / MEMORY_FILE, read_only=True) as known, \
             TranslationMemory(out) as memory:
-        run_plan = plan(config, options, log, memory=known)
+        run_plan = survey(config, options, log)
         done = 0
-        for pair in run_plan.pairs:
-            pair.job.missing = {text: p for text, p in pair.job.missing.items()
-                                if shard_of(pair.job.memory_key, text, shards) == shard}
-            if pair.job.missing:
-                run(pair.job, memory=memory, max_untranslated=None)
-                done += len(pair.job.missing)
+        try:
+            for feeds, fetched in passes(run_plan):
+                plan_pass(run_plan, feeds, fetched, known)
+                for pair in run_plan.pairs:
+                    mine = {text: p for text, p in pair.job.missing.items()
+                            if shard_of(pair.job.memory_key, text, shards) == shard}
+                    held = memory.lookup(*pair.job.memory_key, mine) if mine else {}
+                    pair.job.missing = {text: p for text, p in mine.items() if text not in held}
+                    if pair.job.missing:
+                        run(pair.job, memory=memory, max_untranslated=None)
+                        done += len(pair.job.missing)
+        finally:
+            run_plan.run.close()
         return done
 
 
@@ -556,28 +664,47 @@ def fetch_inputs(config: Config, out: Path, log: Log = lambda _: None) -> Fetche
 
 def execute(run_plan: RunPlan, memory: TranslationMemory, log: Log = lambda _: None,
             detail: Log = lambda _: None, progress: Progress | None = None) -> BuildReport:
-    """Translate what the plan found, assemble the whole new site in a staging folder,
-    verify it, and swap it in; or leave the output folder as it was and say why."""
-    config = run_plan.config
-    report = BuildReport(warnings=run_plan.warnings, enrichment=run_plan.enrichment,
+    """Build the whole new site in a staging folder, pass by pass (``passes``: each pass
+    planned, translated and its feeds written, then let go), the site around the feeds
+    last; verify it, and swap it in; or leave the output folder as it was and say why."""
+    config, histories = run_plan.config, run_plan.histories
+    report = BuildReport(warnings=run_plan.warnings,
                          previous=run_plan.previous.description if run_plan.previous else "", now=run_plan.now,
                          horizon=gap_horizon(run_plan.due, config.holidays, config.window_days))
-    unknown = {name: h for name, h in run_plan.histories.items() if h.found is Found.UNKNOWN}
+    unknown = [name for name, found in histories.found.items() if found is Found.UNKNOWN]
     if unknown:
-        report.outcomes = [_unpublished(run_plan, f, unknown[f.name].origin if f.name in unknown else None)
+        report.outcomes = [_unpublished(run_plan, f, histories.origins[f.name] if f.name in unknown else None)
                            for f in config.feeds]
         report.withheld = (f"the previous state of {', '.join(unknown)} could not be read, so it cannot be carried"
                            " over")
         return report
-    translated = _translate(run_plan, report, memory, log, progress)
+    window = Window(config.window_days, config.max_entries)
+    outcomes: dict[str, FeedOutcome] = {}
+    views: dict[str, FeedView] = {}
     try:
         staging = stage(run_plan.out_dir)
-        if not _assemble(run_plan, translated, report, staging, detail):
+        for feeds, fetched in passes(run_plan):
+            plan_pass(run_plan, feeds, fetched, memory)
+            if run_plan.options.memory_only:
+                _require_memory(run_plan)
+            translated = _translate(run_plan, report, memory, log, progress)
+            for feed_plan in run_plan.feeds.values():
+                name = feed_plan.feed.name
+                outcomes[name], views[name] = _write(run_plan, feed_plan, translated.get(name, []), window, staging,
+                                                     detail)
+        run_plan.feeds, run_plan.pairs = {}, []
+        for feed in config.feeds:  # every feed, so that the new site is whole
+            if feed.name not in outcomes:
+                skipped = FeedPlan(feed, histories.read(feed.name), FeedStatus.SKIPPED, "not selected by --only")
+                outcomes[feed.name], views[feed.name] = _write(run_plan, skipped, [], window, staging, detail)
+        report.outcomes = [outcomes[feed.name] for feed in config.feeds]
+        report.enrichment = run_plan.enrichment.summary if run_plan.enrichment is not None else None
+        if all(o.status == FeedStatus.FAILED for o in report.outcomes if o.status != FeedStatus.SKIPPED):
             discard(run_plan.out_dir)
             report.withheld = "every feed failed"
             return report
-        previous = {name: h.archive for name, h in run_plan.histories.items() if h.found is Found.READ}
-        problems = verify_site(staging, config, run_plan.base_url, previous)
+        _write_site(run_plan, report, views, staging)
+        problems = verify_site(staging, config, run_plan.base_url, histories.archives())
         if problems:
             report.withheld = (f"the new site failed verification ({len(problems)} problems, first: {problems[0]});"
                                f" it is left in {staging} to look at")
@@ -592,46 +719,48 @@ def execute(run_plan: RunPlan, memory: TranslationMemory, log: Log = lambda _: N
         report.outcomes = [_unpublished(run_plan, f, None) for f in config.feeds]
         report.withheld = str(err)
         return report
+    except BaseException:  # the run stops (a package gone, --memory-only short): no half-built site is left
+        discard(run_plan.out_dir)
+        raise
     report.published = True
     return report
 
 
-def _assemble(run_plan: RunPlan, translated: dict[str, list[TranslatedPaper] | Exception], report: BuildReport,
-              staging: Path, detail: Log) -> bool:
-    """Write every feed (each failing alone), then the site and status.json, into the
-    staging folder; False, with nothing more written, when every feed built failed."""
-    window = Window(run_plan.config.window_days, run_plan.config.max_entries)
-    views = []
-    for feed in run_plan.config.feeds:  # every feed, so that the new site is whole
-        feed_plan = run_plan.feeds.get(feed.name) or FeedPlan(
-            feed, run_plan.histories[feed.name], FeedStatus.SKIPPED, "not selected by --only")
-        writing = time.monotonic()
-        outcome, view = _publish(run_plan, feed_plan, translated.get(feed.name, []), window, staging, detail)
-        outcome.seconds = feed_plan.seconds + time.monotonic() - writing
-        report.outcomes.append(outcome)
-        detail(status_line(outcome))
-        views.append(view)
-    if all(o.status == FeedStatus.FAILED for o in report.outcomes if o.status != FeedStatus.SKIPPED):
-        return False
+def _write(run_plan: RunPlan, feed_plan: FeedPlan, translated: list[TranslatedPaper] | Exception, window: Window,
+           staging: Path, detail: Log) -> tuple[FeedOutcome, FeedView]:
+    """One feed into the staging folder: its own files (``_publish``) and its page; its
+    outcome, and its view's summary for the files around every feed."""
+    writing = time.monotonic()
+    outcome, view = _publish(run_plan, feed_plan, translated, window, staging, detail)
+    for writer in PAGE_WRITERS:
+        for name, data in writer.render(view).items():
+            write_atomic(staging / name, data)
+    outcome.seconds = feed_plan.seconds + time.monotonic() - writing
+    detail(status_line(outcome))
+    return outcome, view.summary()
+
+
+def _write_site(run_plan: RunPlan, report: BuildReport, views: dict[str, FeedView], staging: Path) -> None:
+    """The files around every feed, from their summaries, and status.json."""
     report.events = status_events(report, run_plan.previous_status)
     report.last_success = last_success(report, run_plan.previous_status)
-    site = SiteView(run_plan.base_url, tuple(views), run_plan.now, report.last_success, report.events)
+    site = SiteView(run_plan.base_url, tuple(views[feed.name] for feed in run_plan.config.feeds), run_plan.now,
+                    report.last_success, report.events)
     for writer in SITE_WRITERS:
         for name, data in writer.render(site).items():
             write_atomic(staging / name, data)
     write_atomic(staging / STATUS_FILE, status_document(report))
-    return True
 
 
 def _unpublished(run_plan: RunPlan, feed: FeedConfig, failure: str | None) -> FeedOutcome:
     """A feed's outcome in a run that publishes no new site: the feed that stopped it, or
     one that was not built because of it."""
-    history = run_plan.histories[feed.name]
+    histories = run_plan.histories
     status, message = FeedStatus.FAILED, failure
     if failure is None:
         status, message = FeedStatus.SKIPPED, "not built: no new site is published this run"
     return FeedOutcome(feed, status, run_plan.base_url + atom_path(feed.name), message=message,
-                       history=history.origin, entries=len(history.archive.entries))
+                       history=histories.origins[feed.name], entries=histories.sizes[feed.name])
 
 
 def _warner(warnings: list[str], log: Log) -> Log:

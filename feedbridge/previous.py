@@ -19,7 +19,8 @@ cannot be carried over, so the run publishes no new site at all.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 from pathlib import Path
@@ -109,6 +110,33 @@ class PublishedSite:
 
     def where(self, path: str) -> str:
         return self.base_url + path
+
+
+class SpooledSite:
+    """The published site as this run first read it: each file it reads is kept in
+    ``folder``, so that the run can read a feed's archive again when that feed's turn
+    comes (a run holds one feed's archive at a time) without asking the site again, and
+    sees the same bytes both times."""
+
+    def __init__(self, site: PublishedSite, folder: Path):
+        self.site = site
+        self.folder = folder
+        self.description = site.description
+
+    def read(self, path: str) -> bytes:
+        kept = self.folder / path
+        if kept.is_file():
+            return kept.read_bytes()
+        data = self.site.read(path)
+        try:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.write_bytes(data)
+        except OSError as err:
+            raise OutputError(f"{kept}: cannot keep {self.where(path)} for this run: {err.strerror or err}") from None
+        return data
+
+    def where(self, path: str) -> str:
+        return self.site.where(path)
 
 
 class NoSite:
@@ -208,3 +236,54 @@ def read_history(site: PreviousSite, name: str) -> History:
         return History(load(data, site.where(path)), f"read from {site.where(path)}")
     except FeedbridgeError as err:
         return History(FeedArchive(), f"unknown: {err}", Found.UNKNOWN)
+
+
+@dataclass
+class Histories:
+    """Every configured feed's history as checked at the start of a run: what was found,
+    where, and how many entries. A feed's archive is read again (``read``) when its turn
+    comes, so a run holds one feed's archive at a time however many it publishes."""
+
+    site: PreviousSite
+    found: dict[str, Found] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)  # entries in the window
+
+    @classmethod
+    def check(cls, site: PreviousSite, names: Iterable[str],
+              observe: Callable[[str, History], None] = lambda name, history: None) -> Histories:
+        """Read each feed's history once; ``observe`` sees each while it is in memory."""
+        histories = cls(site)
+        for name in names:
+            history = read_history(site, name)
+            histories.found[name], histories.origins[name] = history.found, history.origin
+            histories.sizes[name] = len(history.archive.entries)
+            observe(name, history)
+        return histories
+
+    def read(self, name: str) -> History:
+        """The feed's history again, as it was checked; an unknown one stays unknown."""
+        if self.found[name] is not Found.READ:
+            return History(FeedArchive(), self.origins[name], self.found[name])
+        return read_history(self.site, name)
+
+    def archives(self) -> Mapping[str, FeedArchive]:
+        """The archives that were read, by feed name, each read when looked up."""
+        return _Archives(self)
+
+
+class _Archives(Mapping):
+    def __init__(self, histories: Histories):
+        self.histories = histories
+        self.names = [name for name, found in histories.found.items() if found is Found.READ]
+
+    def __getitem__(self, name: str) -> FeedArchive:
+        if name not in self.names:
+            raise KeyError(name)
+        return self.histories.read(name).archive
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)

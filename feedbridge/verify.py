@@ -38,7 +38,7 @@ from feedbridge.archive_file import load
 from feedbridge.config import INDEX, OPML, STATUS_FEED, STATUS_FILE, Config
 from feedbridge.errors import FeedbridgeError
 from feedbridge.model import FeedStatus
-from feedbridge.render import FEED_WRITERS, SITE_WRITERS
+from feedbridge.render import FEED_WRITERS, PAGE_WRITERS, SITE_WRITERS
 from feedbridge.render.atom import atom_path, entry_id, feed_id, read_back
 from feedbridge.render.site import page_path
 
@@ -67,7 +67,8 @@ def verify_site(
     """Every problem found; [] means the site may be published.
 
     ``previous`` maps a feed name to the archive the previous published site had (only
-    feeds that had one); None when the site is not compared with a previous state.
+    feeds that had one; a mapping that reads each when asked keeps one in memory at a
+    time); None when the site is not compared with a previous state.
     ``base_url`` (ending with "/") is the one the site was built for: the OPML's URLs. A
     feed that is no longer configured is not looked for: its files are strays.
     """
@@ -250,7 +251,7 @@ def _read_status(site: Path, names: Sequence[str]) -> tuple[dict[str, str], list
 def _check_files(site: Path, names: Sequence[str]) -> list[Problem]:
     """The site-wide files are all there, and nothing is there that no writer writes: a
     temporary file a killed write left, or anything else would be published with the site."""
-    site_wide = [*_site_wide_files(names), STATUS_FILE]
+    site_wide = [*_site_wide_files(names), *(path for name in names for path in page_files(name)), STATUS_FILE]
     expected = set(site_wide).union(*(feed_files(name) for name in names))
     problems = [Problem(path, "missing") for path in site_wide if not (site / path).is_file()]
     for path in sorted(_files_under(site)):
@@ -262,8 +263,13 @@ def _check_files(site: Path, names: Sequence[str]) -> list[Problem]:
 
 
 def _site_wide_files(names: Sequence[str]) -> list[str]:
-    """What the site writers write for these feeds: the pages, the index, the OPML, the stylesheet."""
+    """What the site writers write for these feeds: the index, the OPML, the stylesheet, the status feed."""
     return [path for writer in SITE_WRITERS for path in writer.files(names)]
+
+
+def page_files(name: str) -> tuple[str, ...]:
+    """What the page writers write for a feed, on every run: its page."""
+    return tuple(path for writer in PAGE_WRITERS for path in writer.files(name))
 
 
 def _files_under(site: Path) -> Iterator[str]:
@@ -274,15 +280,17 @@ def _files_under(site: Path) -> Iterator[str]:
 
 
 def _check_pages(site: Path, names: Sequence[str]) -> list[Problem]:
-    """Every HTML file parses with a body, and the index links every feed's page."""
+    """Every HTML file parses with a body, and the index links every feed's page; one
+    page at a time, so that a site of many feeds is checked in the memory of one."""
     problems = []
-    pages = {}
-    for path in _site_wide_files(names):
+    index = None
+    for path in [*_site_wide_files(names), *(path for name in names for path in page_files(name))]:
         if path.endswith(".html") and (site / path).is_file():
-            pages[path], found = _read_page(site, path)
+            page, found = _read_page(site, path)
             problems += found
-    if pages.get(INDEX) is not None:
-        links = {a.get("href") for a in pages[INDEX].iter("a")}
+            index = page if path == INDEX else index
+    if index is not None:
+        links = {a.get("href") for a in index.iter("a")}
         if unlinked := [page_path(name) for name in names if page_path(name) not in links]:
             problems.append(Problem(INDEX, f"does not link {', '.join(unlinked)}"))
     return problems

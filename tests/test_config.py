@@ -250,11 +250,11 @@ def test_the_reserved_names_are_the_files_a_site_holds():
     they write cannot clash."""
     from feedbridge import config
     from feedbridge.render import SITE_WRITERS
-    from feedbridge.verify import feed_files
+    from feedbridge.verify import feed_files, page_files
 
     names = ["cs.AI.ja", "llm"]
     written = {path for writer in SITE_WRITERS for path in writer.files(names)} | {config.STATUS_FILE}
-    written |= {path for name in names for path in feed_files(name)}
+    written |= {path for name in names for path in (*feed_files(name), *page_files(name))}
     expected = {path for name in names for path in config.feed_paths(name)}
     expected |= set(config.SITE_FILES) - {config.ARCHIVE_DIR}
     assert expected <= written

@@ -7,6 +7,7 @@ submissions between two 14:00 New York deadlines, answers in the API's 2026 Atom
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from functools import partial
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -16,9 +17,9 @@ from feedbridge.config import DEFAULT_HOLIDAYS
 from feedbridge.errors import FeedbridgeError
 from feedbridge.fetch import Fetcher, FetchSettings
 from feedbridge.model import Paper
-from feedbridge.sources import NotRecoverable, missed_day_source
+from feedbridge.sources import NotRecoverable, bounding_papers, missed_day_source
 from feedbridge.sources.arxiv_links import arxiv_links
-from feedbridge.sources.arxiv_missed import MAX_REQUESTS
+from feedbridge.sources.arxiv_missed import MAX_REQUESTS, known_ids
 from support.fortnight import CATEGORIES, FORTNIGHT, Arxiv
 from support.server import LoopbackServer
 
@@ -62,7 +63,7 @@ def as_announced(arxiv: Arxiv, day: date, category: str) -> list[Paper]:
 
 def source(api, arxiv, *known_days: date):
     known = [p for day in known_days for category in CATEGORIES for p in as_announced(arxiv, day, category)]
-    return missed_day_source(api.url + "/api/query", fetcher(), DEFAULT_HOLIDAYS, known)
+    return partial(missed_day_source(api.url + "/api/query", fetcher(), DEFAULT_HOLIDAYS), known=known)
 
 
 def expected(arxiv: Arxiv, day: date, category: str) -> dict[str, str]:
@@ -88,9 +89,9 @@ def test_a_missed_day_between_two_known_ones_comes_back_exactly(api, arxiv, cate
 
 
 def test_days_in_one_range_share_its_requests_and_each_keeps_its_own_papers(api, arxiv):
-    missed = missed_day_source(api.url + "/api/query", fetcher(), DEFAULT_HOLIDAYS,
-                               [p for c in CATEGORIES for p in as_announced(arxiv, D("2026-06-16"), c)
-                                + as_announced(arxiv, D("2026-06-23"), c)])
+    missed = partial(missed_day_source(api.url + "/api/query", fetcher(), DEFAULT_HOLIDAYS),
+                     known=[p for c in CATEGORIES for p in as_announced(arxiv, D("2026-06-16"), c)
+                            + as_announced(arxiv, D("2026-06-23"), c)])
     for day in (D("2026-06-17"), D("2026-06-18"), D("2026-06-19")):  # the holiday's Monday carries none
         for category in CATEGORIES:
             got = {p.arxiv_id: p.announce_type for p in missed(day).read(category).papers}
@@ -129,8 +130,8 @@ def test_ids_run_on_into_the_next_month():
 def test_a_failing_api_is_one_error_and_the_budget_is_kept(arxiv):
     with LoopbackServer() as server:
         server.script(lambda handler: handler.reply(503, {}, b"down"), repeat_last=True)
-        missed = missed_day_source(server.url + "/api/query", fetcher(), DEFAULT_HOLIDAYS,
-                                   as_announced(arxiv, D("2026-06-10"), "quant-ph"))
+        missed = partial(missed_day_source(server.url + "/api/query", fetcher(), DEFAULT_HOLIDAYS),
+                         known=as_announced(arxiv, D("2026-06-10"), "quant-ph"))
         with pytest.raises(FeedbridgeError, match="503"):
             missed(D("2026-06-11")).read("quant-ph")
 
@@ -151,3 +152,12 @@ def test_the_query_is_the_validated_id_list_form(api, arxiv):
     query = parse_qs(urlsplit(api.paths[0]).query)
     assert path == "/api/query" and set(query) == {"id_list", "max_results"}
     assert int(query["max_results"][0]) == len(query["id_list"][0].split(","))
+
+
+def test_a_run_keeps_only_the_papers_that_bound_a_day_and_they_bound_it_alike(arxiv):
+    """A run keeps the lowest and highest new submission of each day it has seen, not
+    every paper: the same bounds from a few papers a day."""
+    papers = [p for day in (D("2026-06-10"), D("2026-06-12")) for c in CATEGORIES for p in as_announced(arxiv, day, c)]
+    kept = bounding_papers(papers)
+    assert known_ids(kept) == known_ids(papers) != {}
+    assert len(kept) <= 2 * len(known_ids(papers)) < len(papers)

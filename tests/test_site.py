@@ -26,7 +26,7 @@ from feedbridge.model import Author, FeedStatus
 from feedbridge.sources.arxiv_rss import parse_feed
 from feedbridge.cli import cli
 from feedbridge.render.site import PagesWriter
-from feedbridge.render.view import FeedView, SiteView
+from feedbridge.render.view import FeedView
 from feedbridge.render.words import JAPANESE
 from feedbridge.serve import make_server
 from feedbridge.model import SentencePair, TranslatedPaper, Translation
@@ -113,7 +113,7 @@ def site_feed(entries) -> FeedView:
 
 def render_feed_page(feed: FeedView) -> bytes:
     """The feed's page, as the site writer renders it."""
-    pages = PagesWriter().render(SiteView(feed.base_url, (feed,)))
+    pages = PagesWriter().render(feed)
     assert list(pages) == [f"{feed.name}.html"]
     return pages[f"{feed.name}.html"]
 

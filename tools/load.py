@@ -1,12 +1,14 @@
-"""Load run: N papers across F feeds through `feedbridge build`, with the tiny real model.
+"""Load run: N papers through `feedbridge build`, with the tiny real model, in feeds of P papers.
 
 The papers are real quant-ph fixture items given new ids (2601.NNNNN) and made distinct
 sentence by sentence ("... in case N."), so neither de-duplication nor the translation
-memory can serve them: every sentence goes to the model. Each size runs in a fresh
-process with a fresh cache; the script prints its wall time and peak RSS, so that
-linear growth in time and bounded memory can be read off one run.
+memory can serve them: every sentence goes to the model. A bigger run is more feeds of
+the same size, as a bigger share of arXiv is more categories (its busiest category
+announces a few hundred papers a day). Each size runs in a fresh process with a fresh
+cache; the script prints its wall time and peak RSS, so that linear growth in time and
+bounded memory can be read off one run.
 
-    python tools/load.py [--papers 1250 2500 5000] [--feeds 20]
+    python tools/load.py [--papers 5000 10000 20000] [--per-feed 250]
 """
 
 from __future__ import annotations
@@ -107,8 +109,8 @@ def install_tiny_model(workdir: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--papers", type=int, nargs="+", default=[1250, 2500, 5000])
-    parser.add_argument("--feeds", type=int, default=20)
+    parser.add_argument("--papers", type=int, nargs="+", default=[5000, 10000, 20000])
+    parser.add_argument("--per-feed", type=int, default=250, help="papers per feed (default 250)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="feedbridge-load-") as tmp:
         workdir = Path(tmp)
@@ -116,8 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         print("| papers | feeds | wall s | s per 1,000 papers | peak RSS MB | exit |")
         print("|---:|---:|---:|---:|---:|---:|")
         for papers in args.papers:
-            seconds, rss, status = run(papers, args.feeds, workdir, packages)
-            print(f"| {papers} | {args.feeds} | {seconds:.1f} | {seconds / papers * 1000:.1f} | {rss} | {status} |",
+            feeds = -(-papers // args.per_feed)
+            seconds, rss, status = run(papers, feeds, workdir, packages)
+            print(f"| {papers} | {feeds} | {seconds:.1f} | {seconds / papers * 1000:.1f} | {rss} | {status} |",
                   flush=True)
             if status != 0:
                 return status

@@ -3,11 +3,14 @@
 A writer is an object with two methods: ``render(view) -> {relative path: bytes}``, and
 ``files(...)``, the paths ``render`` returns, known without rendering, so that a build can
 carry a failed feed's previous files over and the verifier knows the exact set of files a
-site holds. Feed writers render one feed's own files (its Atom document) and run only
-for a feed whose window is published this run: a feed that failed keeps the files it
-had. Site writers render what stands around every feed (its page, the index, the OPML
-list, the stylesheet) from the whole site's view, on every run. A new output format is a
-new module with a writer and one line in one of the lists below.
+site holds. Feed writers render one feed's own files (its Atom document, its JSON Feed)
+and run only for a feed whose window is published this run: a feed that failed keeps
+the files it had. Page writers render a feed's page from its view on every run, whatever
+became of the feed, as soon as the feed is done, so that a run never holds every feed's
+window at once. Site writers render what stands around every feed (the index, the OPML
+list, the stylesheet, the status feed) from summaries of every feed (``FeedView.summary``),
+on every run. A new output format is a new module with a writer and one line in one of
+the lists below.
 """
 
 from __future__ import annotations
@@ -39,6 +42,5 @@ class SiteWriter(Protocol):
 
 
 FEED_WRITERS: tuple[FeedWriter, ...] = (AtomWriter(), JsonFeedWriter())
-SITE_WRITERS: tuple[SiteWriter, ...] = (
-    StylesheetWriter(), IndexWriter(), PagesWriter(), OpmlWriter(), StatusFeedWriter(),
-)
+PAGE_WRITERS: tuple[FeedWriter, ...] = (PagesWriter(),)
+SITE_WRITERS: tuple[SiteWriter, ...] = (StylesheetWriter(), IndexWriter(), OpmlWriter(), StatusFeedWriter())

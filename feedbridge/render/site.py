@@ -72,13 +72,13 @@ class IndexWriter:
 
 
 class PagesWriter:
-    """``<name>.html`` for every feed: its entries, each translated sentence above its original."""
+    """``<name>.html``, a feed's page: its entries, each translated sentence above its original."""
 
-    def files(self, names: Sequence[str]) -> tuple[str, ...]:
-        return tuple(page_path(name) for name in names)
+    def files(self, name: str) -> tuple[str, ...]:
+        return (page_path(name),)
 
-    def render(self, site: SiteView) -> dict[str, bytes]:
-        return {page_path(feed.name): _feed_page(feed) for feed in site.feeds}
+    def render(self, feed: FeedView) -> dict[str, bytes]:
+        return {page_path(feed.name): _feed_page(feed)}
 
 
 def _run_line(site: SiteView, words: Words) -> etree._Element:
@@ -117,7 +117,7 @@ def _gap_list(feed: FeedView, words: Words) -> etree._Element:
 
 
 def _status_line(feed: FeedView, words: Words) -> etree._Element:
-    parts = [words.statuses[feed.status], words.papers.format(count=len(feed.entries))]
+    parts = [words.statuses[feed.status], words.papers.format(count=feed.size)]
     line = E.P(E.CLASS("status"), SEPARATOR.join(parts))
     if feed.last_day:
         append_text(line, SEPARATOR)

@@ -7,7 +7,7 @@ what a reader sees: URLs, words, the window's entries.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from feedbridge.archive import Entry, Gap
@@ -36,6 +36,17 @@ class FeedView:
     model_attribution: str | None = None  # the credit the translation model's licence asks for (CC BY-SA)
     gaps: tuple[Gap, ...] = ()  # announcement days missed within the window, open or closed (archive.gaps)
     hub: str | None = None  # the WebSub hub readers may subscribe at (site.websub_hub)
+    entry_count: int | None = None  # the window's size, in a summary that leaves the entries out
+
+    @property
+    def size(self) -> int:
+        """The entries in the feed's window."""
+        return len(self.entries) if self.entry_count is None else self.entry_count
+
+    def summary(self) -> FeedView:
+        """The view without its entries, for the files around every feed (the index, the
+        OPML): a run keeps one of these per feed, not every feed's window."""
+        return replace(self, entries=(), entry_count=self.size)
 
     def url(self, suffix: str) -> str:
         """The absolute URL of one of the feed's files: ``view.url(".xml")``."""
@@ -54,7 +65,8 @@ class FeedView:
 
 @dataclass(frozen=True)
 class SiteView:
-    """Every configured feed, in config order: what the site-wide files list."""
+    """Every configured feed, in config order, as summaries (``FeedView.summary``): what
+    the site-wide files list."""
 
     base_url: str
     feeds: tuple[FeedView, ...]

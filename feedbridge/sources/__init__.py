@@ -14,11 +14,11 @@ from typing import Protocol
 
 from feedbridge.fetch import Fetcher
 from feedbridge.model import Paper, SourceFeed
-from feedbridge.sources.arxiv_missed import ApiRanges, MissedDay, NotRecoverable, known_ids
+from feedbridge.sources.arxiv_missed import ApiRanges, MissedDay, NotRecoverable, bounding_papers, known_ids
 from feedbridge.sources.arxiv_rss import ArxivRss
 from feedbridge.sources.saved import SavedFeeds
 
-__all__ = ["NotRecoverable", "Source", "feed_source", "missed_day_source"]
+__all__ = ["NotRecoverable", "Source", "bounding_papers", "feed_source", "missed_day_source"]
 
 
 class Source(Protocol):
@@ -39,11 +39,11 @@ def feed_source(feed_url: str, fetcher: Fetcher | None, from_dir: Path | None) -
     return ArxivRss(feed_url, fetcher)
 
 
-def missed_day_source(api_url: str, fetcher: Fetcher, holidays: Iterable[date],
-                      known: Iterable[Paper]) -> Callable[[date], Source]:
+def missed_day_source(api_url: str, fetcher: Fetcher,
+                      holidays: Iterable[date]) -> Callable[[date, Iterable[Paper]], Source]:
     """The arXiv API as the source of announcement days arXiv's feed no longer serves: a
-    Source per missed day, bounded by the ids of the ``known`` papers (the feeds' windows
-    and this run's batches), all sharing one run's answers and request budget."""
+    Source per missed day, bounded by the ids of the known papers given with it (the
+    feeds' windows and this run's batches; ``bounding_papers`` keeps only those that
+    count), every day of the run sharing one run's answers and request budget."""
     ranges = ApiRanges(fetcher, api_url, tuple(holidays))
-    ids = known_ids(known)
-    return lambda day: MissedDay(day, ids, ranges)
+    return lambda day, known: MissedDay(day, known_ids(known), ranges)

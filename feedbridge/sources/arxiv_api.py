@@ -128,6 +128,13 @@ class EnrichmentResult:
     failed: int  # not answered: a request failed, and the API was asked no more
     warning: str | None  # one line for the run's output when the API failed
 
+    def __add__(self, other: EnrichmentResult) -> EnrichmentResult:
+        """Two runs of ``enrich`` (a build's passes) counted together; the papers are each one's."""
+        return EnrichmentResult(
+            (), self.from_cache + other.from_cache, self.asked + other.asked, self.unknown + other.unknown,
+            self.failed + other.failed, "; ".join(w for w in (self.warning, other.warning) if w) or None,
+        )
+
     @property
     def summary(self) -> str:
         return (

@@ -80,12 +80,27 @@ class _Number:
 def known_ids(papers: Iterable[Paper]) -> dict[date, tuple[_Number, _Number]]:
     """The lowest and highest id of the new submissions each announcement day is known to
     carry (from the feeds' windows and this run's batches): the bounds of missed days."""
-    by_day: dict[date, list[_Number]] = {}
+    return {day: (lowest[0], highest[0]) for day, (lowest, highest) in _bounds(papers).items()}
+
+
+def bounding_papers(papers: Iterable[Paper]) -> list[Paper]:
+    """The papers that set ``known_ids``: the lowest and highest new submission of each
+    day. ``known_ids`` of them is ``known_ids`` of all, so a run keeps these few instead of
+    every paper it has seen."""
+    return [paper for lowest, highest in _bounds(papers).values()
+            for paper in ((lowest[1],) if lowest[1] is highest[1] else (lowest[1], highest[1]))]
+
+
+def _bounds(papers: Iterable[Paper]) -> dict[date, tuple[tuple[_Number, Paper], tuple[_Number, Paper]]]:
+    """Per announcement day, its lowest and highest numbered new submission (not a
+    recovered one: its day is what is being found)."""
+    by_day: dict[date, list[tuple[_Number, Paper]]] = {}
     for paper in papers:
         number = _Number.of(paper.arxiv_id)
         if paper.announce_type == "new" and not paper.recovered and number is not None:
-            by_day.setdefault(paper.announced.astimezone(NEW_YORK).date(), []).append(number)
-    return {day: (min(numbers), max(numbers)) for day, numbers in by_day.items()}
+            by_day.setdefault(paper.announced.astimezone(NEW_YORK).date(), []).append((number, paper))
+    first = lambda numbered: numbered[0]  # noqa: E731
+    return {day: (min(numbered, key=first), max(numbered, key=first)) for day, numbered in by_day.items()}
 
 
 @dataclass

@@ -14,10 +14,11 @@ import io
 import json
 import os
 import struct
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from feedbridge.config import DEFAULT_BATCH_TOKENS
 from feedbridge.errors import ModelError
@@ -37,6 +38,10 @@ GUARD_REVISION = 1  # bump when the guard's rules change, so stored results are 
 # model.bin starts with its binary version (6 in CTranslate2 4.x): far above that, the
 # file is not a model at all (importing ctranslate2.specs to ask would import PyTorch).
 PLAUSIBLE_BINARY_VERSION = 1000
+
+# Batches submitted ahead of the one awaited: enough to keep every worker of a CPU or GPU
+# busy, few enough that the outputs waiting in CTranslate2 stay small on any run.
+IN_FLIGHT = 16
 
 RETRY_REPETITION_PENALTY = 1.2
 RETRY_NO_REPEAT_NGRAM = 4
@@ -91,9 +96,11 @@ class BatchRunner:
     """CTranslate2 batches over pre-tokenized input that never change a sentence's result.
 
     Sentences are sorted by length, grouped by decoding cap, and cut into batches of at
-    most ``batch_tokens`` (see DEFAULT_BATCH_TOKENS). Every batch is submitted before
-    any is awaited, so all of the model's workers run at once; results come back in
-    input order.
+    most ``batch_tokens`` (see DEFAULT_BATCH_TOKENS). Up to IN_FLIGHT batches are
+    submitted ahead of the one awaited, so all of the model's workers stay busy, while
+    the outputs waiting to be read stay a few batches' worth however long the input is;
+    each output is handed to ``convert`` as it is read, so a caller keeps only what it
+    needs of it. Results come back in input order.
     """
 
     def __init__(self, model, decoding: Decoding, *, batch_tokens: int = DEFAULT_BATCH_TOKENS, target_prefix: str = ""):
@@ -105,25 +112,33 @@ class BatchRunner:
     def run(
         self, tokenized: Sequence[Sequence[str]], *, retry: bool = False,
         progress: Callable[[int], None] | None = None,
-    ) -> list[list[list[str]]]:
-        """Each input's hypotheses as tokens, best first, without the target prefix."""
-        results: list[list[list[str]]] = [[] for _ in tokenized]
-        pending = [
-            (batch, self.model.translate_batch(
+        convert: Callable[[int, list[list[str]]], Any] = lambda _, hypotheses: hypotheses,
+    ) -> list:
+        """Each input's hypotheses as tokens, best first, without the target prefix, as
+        ``convert(input index, hypotheses)`` gives them back."""
+        results: list = [None] * len(tokenized)
+        pending: deque = deque()
+        for cap, batch in self.batches([len(t) for t in tokenized], retry=retry):
+            pending.append((batch, self.model.translate_batch(
                 [list(tokenized[i]) for i in batch],
                 target_prefix=[self.prefix] * len(batch) if self.prefix else None,
                 asynchronous=True,
                 # The cap counts output tokens; CTranslate2's length includes the prefix.
                 **self.decoding.options(cap + len(self.prefix), retry=retry),
-            ))
-            for cap, batch in self.batches([len(t) for t in tokenized], retry=retry)
-        ]
-        for batch, outputs in pending:
-            for i, output in zip(batch, outputs):
-                results[i] = [h[len(self.prefix):] for h in output.result().hypotheses]
-            if progress is not None:
-                progress(len(batch))
+            )))
+            if len(pending) > IN_FLIGHT:
+                self._collect(*pending.popleft(), results, progress, convert)
+        while pending:
+            self._collect(*pending.popleft(), results, progress, convert)
         return results
+
+    def _collect(self, batch: list[int], outputs, results: list, progress: Callable[[int], None] | None,
+                 convert: Callable[[int, list[list[str]]], Any]) -> None:
+        """Wait for one batch and convert its outputs into ``results``."""
+        for i, output in zip(batch, outputs):
+            results[i] = convert(i, [h[len(self.prefix):] for h in output.result().hypotheses])
+        if progress is not None:
+            progress(len(batch))
 
     def batches(self, lengths: Sequence[int], *, retry: bool = False) -> list[tuple[int, list[int]]]:
         """(decoding cap, input indices) per batch, the longest sentences first: the
@@ -193,11 +208,11 @@ class CT2Backend:
             return []
         tokenizer = self._tokenizer_loaded()
         tokenized = [tokenizer.encode(s) for s in sentences]
-        outputs = self._model_loaded().run(tokenized, retry=retry, progress=progress)
-        return [
-            [tokenizer.decode(h) for h in hypotheses if not runaway(len(source), h, self.decoding)]
-            for source, hypotheses in zip(tokenized, outputs)
-        ]
+        return self._model_loaded().run(
+            tokenized, retry=retry, progress=progress,
+            convert=lambda i, hypotheses: [tokenizer.decode(h) for h in hypotheses
+                                           if not runaway(len(tokenized[i]), h, self.decoding)],
+        )
 
     def load_tokenizer(self) -> Tokenizer:
         raise NotImplementedError

@@ -68,13 +68,13 @@ def _hook_points(reached) -> None:
 
     run = BatchRunner.run
 
-    def running(self, tokenized, *, retry=False, progress=None):
+    def running(self, tokenized, *, retry=False, progress=None, **options):
         def advanced(count):
             if progress is not None:
                 progress(count)
             reached("batch")
 
-        return run(self, tokenized, retry=retry, progress=advanced)
+        return run(self, tokenized, retry=retry, progress=advanced, **options)
 
     BatchRunner.run = running
 
