@@ -103,7 +103,11 @@ def cli(ctx: click.Context, debug: bool, verbose: bool, quiet: bool) -> None:
     Argos Translate, published as Atom next to the original."""
     if verbose and quiet:
         raise click.UsageError("give -v/--verbose or -q/--quiet, not both")
-    ctx.obj = {"debug": debug, "output": _Output(1 if verbose else -1 if quiet else 0)}
+    from feedbridge.fetch import waits_told_to
+
+    out = _Output(1 if verbose else -1 if quiet else 0)
+    ctx.obj = {"debug": debug, "output": out}
+    ctx.with_resource(waits_told_to(out.info))  # a fetch says what it waits for, and how long
 
 
 config_option = click.option(
