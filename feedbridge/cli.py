@@ -7,6 +7,7 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -65,27 +66,46 @@ def _styled(message: str) -> str:
 
 
 class _ProgressBars:
-    """One line per feed, redrawn as its sentences are translated; only on a terminal."""
+    """click's progress bar, one per translation pass of a language pair; drawn only on a
+    terminal. The engine opens each pass with (0, total) and keeps its total: the first pass
+    counts the sentences the model is asked for, a later one the sentences it refused and
+    now gets again (retried, or in fragments), on a bar of its own. The rate is sentences
+    per second of the pass's wall time so far."""
 
     WIDTH = 30
 
-    def __init__(self):
-        self.current: str | None = None
-        self.started = 0.0
+    def __init__(self, file=None, clock: Callable[[], float] = time.monotonic):
+        self._file = file  # None: stderr
+        self._clock = clock
+        self._bar = None  # click's ProgressBar, while a pass runs
+        self._pair: str | None = None
+        self._done = 0
+        self._started = 0.0
 
-    def __call__(self, name: str, done: int, total: int) -> None:
-        if name != self.current:
-            self.current, self.started = name, time.monotonic()
-        filled = self.WIDTH * done // total if total else self.WIDTH
-        bar = "#" * filled + "-" * (self.WIDTH - filled)
-        elapsed = time.monotonic() - self.started
-        rate = done / elapsed if elapsed > 0 else 0.0
-        eta = f", ETA {(total - done) / rate:.0f} s" if rate and done < total else ""
-        click.echo(f"\r{name}: [{bar}] {done}/{total} sentences, {rate:.1f}/s{eta}  ", err=True, nl=False)
-        self.current = name
+    def __call__(self, pair: str, done: int, total: int) -> None:
+        now = self._clock()
+        if done == 0 or self._bar is None or pair != self._pair:
+            again = pair == self._pair
+            self.close()
+            self._pair, self._done, self._started = pair, 0, now
+            label = f"{pair}, retrying refused sentences" if again else pair
+            self._bar = click.progressbar(
+                length=total, label=label, file=self._file or click.get_text_stream("stderr"), width=self.WIDTH,
+                show_pos=True, show_percent=True, show_eta=True, item_show_func=lambda rate: rate,
+            )
+            self._bar.__enter__()
+        elapsed = now - self._started
+        rate = f"{done / elapsed:.1f} sentences/s" if done and elapsed > 0 else None
+        self._bar.update(done - self._done, rate)
+        self._done = done
         if done >= total:
-            click.echo("", err=True)
-            self.current = None
+            self.close()
+
+    def close(self) -> None:
+        """End the bar under way, if any (its line stays)."""
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
 
 
 def _output(ctx: click.Context) -> _Output:
@@ -202,7 +222,11 @@ def build(ctx: click.Context, config_path: Path, out_dir: Path | None, from_dir:
         _dry_run(config, options, out, as_json)
         return
     progress = _ProgressBars() if out.tty and not as_json else None
-    report = run_build(config, options, log=out.info, detail=out.detail, progress=progress)
+    try:
+        report = run_build(config, options, log=out.info, detail=out.detail, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
     for outcome in report.outcomes:
         if outcome.troubled(strict):
             out.error(f"{outcome.feed.name}: {outcome.problem()}")
