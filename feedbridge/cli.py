@@ -212,7 +212,9 @@ def build(ctx: click.Context, config_path: Path, out_dir: Path | None, from_dir:
           as_json: bool, dry_run: bool, memory_only: bool, now: datetime | None) -> None:
     """Fetch, translate and publish every feed in the config, with the site around them."""
     from feedbridge.pipeline import BuildOptions, build as run_build
-    from feedbridge.report import append_summary, feed_summary_line, gap_lines, summary_json, summary_markdown
+    from feedbridge.report import (
+        append_summary, feed_summary_line, gap_lines, run_line, summary_json, summary_markdown,
+    )
 
     out = _output(ctx)
     config = _load(config_path)
@@ -242,11 +244,7 @@ def build(ctx: click.Context, config_path: Path, out_dir: Path | None, from_dir:
         out.info(feed_summary_line(outcome))
     for line in gap_lines(report):
         out.info(line)
-    current = sum(o.status not in ("failed", "stale", "partial") for o in report.outcomes)
-    if report.published:
-        final = f"{current} of {len(report.outcomes)} feeds up to date in {target}"
-    else:
-        final = f"nothing published: {target} is unchanged"
+    final = run_line(report, target)
     if as_json:
         out.info(final)
         click.echo(json.dumps(summary_json(report, strict), ensure_ascii=False, indent=1))
