@@ -529,27 +529,42 @@ def _memory_path(config_path: Path) -> Path:
     return _load(config_path).cache_dir / FILE_NAME
 
 
-@cache.command("stats")
+@cache.command("stats", short_help="Sentences stored per model and settings, and the store's size.")
 @config_option
-def cache_stats(config_path: Path) -> None:
-    """Sentences stored per package and decoding settings, and the store's size."""
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the figures as JSON on stdout, each group with its memory key.")
+def cache_stats(config_path: Path, as_json: bool) -> None:
+    """Sentences stored per model and decoding settings (beam size, retries), how many were
+    kept in the source language, when each group was last used, and the store's size."""
     from datetime import date, timedelta
 
-    from feedbridge.translate.memory import TranslationMemory
+    from feedbridge.translate.memory import TranslationMemory, settings_in_words
 
     path = _memory_path(config_path)
     if not path.exists():
-        click.echo(f"no translation memory yet at {path}")
+        if as_json:
+            click.echo(json.dumps({"path": str(path), "bytes": 0, "groups": []}, indent=1))
+        else:
+            click.echo(f"no translation memory yet at {path}")
         return
     def unreadable(problem: str) -> None:
         raise FeedbridgeError(problem)
 
     with TranslationMemory(path, read_only=True, warn=unreadable) as memory:
         rows = memory.stats()
-        click.echo(f"{path}: {memory.size_bytes / 2**20:.1f} MiB")
+        size = memory.size_bytes
+    if as_json:
+        groups = [{"model": row.package, "settings": settings_in_words(row.settings), "key": row.settings,
+                   "sentences": row.entries, "kept_in_source_language": row.untranslated,
+                   "in_fragments": row.in_fragments,
+                   "last_used": (date(1970, 1, 1) + timedelta(days=row.last_used_day)).isoformat()}
+                  for row in rows]
+        click.echo(json.dumps({"path": str(path), "bytes": size, "groups": groups}, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"{path}: {size / 2**20:.1f} MiB")
     for row in rows:
         last_used = date(1970, 1, 1) + timedelta(days=row.last_used_day)
-        click.echo(f"{row.package} [{row.settings}]: {row.entries} sentences "
+        click.echo(f"model {row.package} ({settings_in_words(row.settings)}): {row.entries} sentences "
                    f"({row.untranslated} kept in the source language), last used {last_used}")
 
 

@@ -9,6 +9,8 @@ import shutil
 from click.testing import CliRunner
 
 from feedbridge.cli import cli
+from feedbridge.translate.ct2 import Decoding
+from feedbridge.translate.memory import FILE_NAME, TranslationMemory
 from support.config import write_config
 from support.paths import LEGACY_HEP_EX, QUANT_PH
 
@@ -40,3 +42,41 @@ def test_a_rerun_with_nothing_new_says_so_and_not_that_no_feed_is_up_to_date(tmp
     assert last == (f"published in {out}: 2 feeds with nothing new from arXiv since the last run"
                     " (it sent the previous batch again)")
     assert "up to date" not in again.stderr
+
+
+# --- cache stats ----------------------------------------------------------------------------
+
+
+def test_cache_stats_names_the_model_and_its_settings_in_words(tmp_path):
+    config = tmp_path / "feeds.yaml"
+    config.write_text("site: {base_url: 'https://x.org/'}\narxiv: {contact: me}\nfeeds: [cs.AI]\n")
+    key = Decoding(beam_size=4).key
+    with TranslationMemory(tmp_path / "cache" / FILE_NAME) as memory:  # conftest moves the cache here
+        memory.store("translate-en_ja 1.1", key, {"A sentence.": "文", "Kept.": None})
+        memory.store("translate-en_ja 1.1", Decoding(beam_size=1, retry=False).key, {"One.": "一"})
+
+    stats = invoke("cache", "stats", "--config", config)
+    assert stats.exit_code == 0, stats.output
+    lines = stats.stdout.splitlines()[1:]
+    assert [line.rpartition(", last used")[0] for line in lines] == [
+        "model translate-en_ja 1.1 (beam size 1, no retries): 1 sentences (0 kept in the source language)",
+        "model translate-en_ja 1.1 (beam size 4, failed sentences retried): 2 sentences"
+        " (1 kept in the source language)",
+    ]
+    assert "beam=" not in stats.output and "cap=" not in stats.output
+
+    figures = json.loads(invoke("cache", "stats", "--config", config, "--json").stdout)
+    assert [(g["model"], g["key"], g["sentences"]) for g in figures["groups"]] == [
+        ("translate-en_ja 1.1", Decoding(beam_size=1, retry=False).key, 1), ("translate-en_ja 1.1", key, 2),
+    ]
+
+
+def test_cache_stats_says_settings_an_earlier_version_wrote(tmp_path):
+    config = tmp_path / "feeds.yaml"
+    config.write_text("site: {base_url: 'https://x.org/'}\narxiv: {contact: me}\nfeeds: [cs.AI]\n")
+    older = Decoding(beam_size=4).key.replace("guard=", "guard=0") + "0"  # a guard revision never written
+    with TranslationMemory(tmp_path / "cache" / FILE_NAME) as memory:
+        memory.store("translate-en_ja 1.1", older, {"A sentence.": "文"})
+    line = invoke("cache", "stats", "--config", config).stdout.splitlines()[1]
+    assert line.startswith("model translate-en_ja 1.1 (beam size 4, failed sentences retried,"
+                           " from an earlier feedbridge, no longer looked up): 1 sentences")
