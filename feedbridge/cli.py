@@ -178,7 +178,7 @@ def _load(config_path: Path):
     return config
 
 
-@cli.command()
+@cli.command(short_help="Fetch, translate and publish every feed in the config.")
 @config_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write the feeds here instead of the config's site.output_dir.")
@@ -265,7 +265,7 @@ def _dry_run(config, options, out: _Output, as_json: bool) -> None:
         click.echo(line)
 
 
-@cli.command()
+@cli.command(short_help="Check a site before it is deployed.")
 @click.argument("site_dir", metavar="[DIR]", required=False, type=click.Path(file_okay=False, path_type=Path))
 @config_option
 @click.option("--previous", metavar="DIR|URL",
@@ -300,7 +300,7 @@ def verify(ctx: click.Context, site_dir: Path | None, config_path: Path, previou
                + (f"; nothing lost since {previous}" if previous else ""))
 
 
-@cli.command()
+@cli.command(short_help="Write a starter config, valid as written.")
 @config_option
 @click.option("--categories", default="cs.AI", show_default=True, metavar="LIST",
               help="The arXiv categories to translate, comma-separated (e.g. cs.AI,cs.CL).")
@@ -317,7 +317,7 @@ def init(ctx: click.Context, config_path: Path, categories: str, target: str, fo
     _output(ctx).info(f"wrote {config_path}: replace its two placeholders, then run 'feedbridge doctor'")
 
 
-@cli.command()
+@cli.command(short_help="Check the set-up before a build, with the fix for each problem.")
 @config_option
 @click.option("--offline", is_flag=True, help="Leave out the checks that need the network.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
@@ -342,7 +342,7 @@ def doctor(ctx: click.Context, config_path: Path, offline: bool, timeout: float,
     sys.exit(int(checkup.exit_code(checks)))
 
 
-@cli.command()
+@cli.command(short_help="Translate a text or one paper, sentence by sentence.")
 @click.argument("text", required=False)
 @click.option("--arxiv", "arxiv_id", metavar="ID",
               help="Translate this paper's title and abstract (e.g. 2504.17830), found in the configured feeds.")
@@ -380,7 +380,7 @@ def translate(ctx: click.Context, text: str | None, arxiv_id: str | None, config
         click.echo()
 
 
-@cli.command()
+@cli.command(short_help="Preview the site on this machine.")
 @click.option("--out", "out_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=Path("site"), show_default=True, help="The output folder to serve.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
@@ -399,13 +399,13 @@ def serve(out_dir: Path, port: int) -> None:
         server.server_close()
 
 
-@cli.group()
+@cli.group(short_help="Manage translation models: list, install, add, remove.")
 def models() -> None:
     """Manage translation models: Argos Translate packages ($ARGOS_PACKAGES_DIR), and
     MarianMT models ($FEEDBRIDGE_MODELS_DIR) installed from the catalog or added from a folder."""
 
 
-@models.command("list")
+@models.command("list", short_help="List the installed models.")
 def models_list() -> None:
     """List every model: installed Argos packages, then added MarianMT models, each with
     its language pair, name and version, kind, licence and folder."""
@@ -423,7 +423,7 @@ def models_list() -> None:
                    f"  licence: {model.licence}  {model.path}")
 
 
-@models.command("add")
+@models.command("add", short_help="Add a MarianMT model from a folder.")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--from", "source", metavar="LANG",
               help="The language the model translates from (default: en; a converted folder does not say,"
@@ -456,7 +456,7 @@ def models_add(path: Path, source: str | None, target: str | None, name: str | N
                f" in {model.path}; choose it with 'model: {model.name}'")
 
 
-@models.command("remove")
+@models.command("remove", short_help="Remove a MarianMT model added with 'models add'.")
 @click.argument("name")
 def models_remove(name: str) -> None:
     """Remove the MarianMT model NAME added with 'models add' (Argos packages are not removed here)."""
@@ -466,7 +466,7 @@ def models_remove(name: str) -> None:
     click.echo(f"removed {model.name} {model.version} ({model.source_lang}->{model.target_lang}) from {model.path}")
 
 
-@models.command("install")
+@models.command("install", short_help="Install a model from the catalog, the Argos index or a file.")
 @click.argument("names", nargs=-1, metavar="[NAME | SOURCE TARGET]")
 @click.option("--file", "archive", type=click.Path(dir_okay=False, path_type=Path),
               help="Install this .argosmodel file instead of downloading from the index.")
@@ -508,7 +508,7 @@ def _install_from_catalog(name: str, out: _Output) -> None:
                f" licence: {model.licence}) in {model.path}; choose it with 'model: {model.name}'")
 
 
-@models.command("catalog")
+@models.command("catalog", short_help="List the models 'models install NAME' knows.")
 def models_catalog() -> None:
     """List the models 'models install NAME' knows: name, language pair, title, licence,
     approximate size and what is downloaded ($FEEDBRIDGE_MODEL_CATALOG replaces the list)."""
@@ -518,7 +518,7 @@ def models_catalog() -> None:
         click.echo(model.line())
 
 
-@cli.group()
+@cli.group(short_help="Inspect or trim the translation memory.")
 def cache() -> None:
     """Inspect or trim the translation memory (<cache_dir>/translations.sqlite3)."""
 
@@ -585,7 +585,7 @@ class _Shard(click.ParamType):
         return shard, shards
 
 
-@cache.command("fill")
+@cache.command("fill", short_help="Translate one shard of a build's sentences into a file.")
 @config_option
 @click.option("--from-dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="The saved feeds the build will read (DIR/<category>.xml).")
@@ -612,7 +612,7 @@ def cache_fill(ctx: click.Context, config_path: Path, from_dir: Path, shard: tup
     out.info(f"shard {shard[0]}/{shard[1]}: {done} sentences translated into {out_file}")
 
 
-@cache.command("merge")
+@cache.command("merge", short_help="Fold shard files ('cache fill') into the translation memory.")
 @config_option
 @click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_context
@@ -627,7 +627,7 @@ def cache_merge(ctx: click.Context, config_path: Path, shards: tuple[Path, ...])
             out.info(f"{shard}: {memory.merge(shard)} sentences added")
 
 
-@cache.command("prune")
+@cache.command("prune", short_help="Delete old entries from the translation memory.")
 @config_option
 @click.option("--unused-days", type=click.IntRange(min=0), default=90, show_default=True,
               help="Delete sentences not looked up for this many days.")
@@ -649,7 +649,7 @@ def cache_prune(config_path: Path, unused_days: int, uninstalled: bool) -> None:
     click.echo(f"removed {removed} sentences from {path}")
 
 
-@cli.command()
+@cli.command(short_help="Save what a build reads from arXiv, for builds offline.")
 @config_option
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="The folder to save the feeds in, as DIR/<category>.xml.")
@@ -674,12 +674,12 @@ def fetch(ctx: click.Context, config_path: Path, out_dir: Path) -> None:
         sys.exit(int(ExitCode.PARTIAL if fetched.saved else ExitCode.FAILED))
 
 
-@cli.group()
+@cli.group(short_help="Tell a WebSub hub which feeds a publish changed.")
 def websub() -> None:
     """WebSub: tell the config's hub (site.websub_hub) which feeds a publish changed."""
 
 
-@websub.command("ping")
+@websub.command("ping", short_help="Tell the hub which feeds the new build changed, once it is live.")
 @config_option
 @click.option("--base-url", required=True, help="The live site's URL (the publish workflow passes the Pages URL).")
 @click.option("--generated", required=True, metavar="TIME",

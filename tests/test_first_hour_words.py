@@ -4,8 +4,12 @@ the build's last line, the memory's figures, a host that does not resolve, the c
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
 
+import click
+import pytest
 from click.testing import CliRunner
 
 from feedbridge.cli import cli
@@ -13,6 +17,8 @@ from feedbridge.translate.ct2 import Decoding
 from feedbridge.translate.memory import FILE_NAME, TranslationMemory
 from support.config import write_config
 from support.paths import LEGACY_HEP_EX, QUANT_PH
+
+DNS_FAILURE = "cannot resolve host (Name or service not known)"
 
 
 def invoke(*args, **env):
@@ -80,3 +86,58 @@ def test_cache_stats_says_settings_an_earlier_version_wrote(tmp_path):
     line = invoke("cache", "stats", "--config", config).stdout.splitlines()[1]
     assert line.startswith("model translate-en_ja 1.1 (beam size 4, failed sentences retried,"
                            " from an earlier feedbridge, no longer looked up): 1 sentences")
+
+
+# --- a host that does not resolve, in one wording ---------------------------------------------
+
+
+@pytest.fixture
+def unresolvable_index(monkeypatch):
+    for name in [n for n in os.environ if n.lower().endswith("_proxy")]:
+        monkeypatch.delenv(name)
+    try:
+        socket.getaddrinfo("nonexistent.invalid", 80)
+    except socket.gaierror as error:
+        if error.strerror != "Name or service not known":
+            pytest.skip(f"this machine's resolver says {error.strerror!r} for .invalid")
+    else:
+        pytest.skip("this machine resolves nonexistent.invalid")
+    monkeypatch.setenv("ARGOS_PACKAGE_INDEX", "http://nonexistent.invalid/")
+    return "http://nonexistent.invalid/index.json"
+
+
+def test_doctor_and_a_package_install_say_a_dns_failure_alike(tmp_path, unresolvable_index):
+    doctor = invoke("doctor", "--config", tmp_path / "missing.yaml")
+    [index_line] = [line for line in doctor.stdout.splitlines() if "Argos package index" in line]
+    assert f"{unresolvable_index}: {DNS_FAILURE}" in index_line
+
+    install = invoke("models", "install", "en", "ja")
+    assert install.exit_code == 3
+    assert install.stderr.splitlines()[-1] == (
+        f"Error: cannot reach the Argos package index at {unresolvable_index}: {DNS_FAILURE}")
+    assert "Errno" not in install.output and "Errno" not in doctor.output
+
+
+# --- the command list -----------------------------------------------------------------------
+
+
+def groups(command: click.Command, path: list[str]):
+    if isinstance(command, click.Group):
+        yield path, command
+        for name, sub in command.commands.items():
+            yield from groups(sub, path + [name])
+
+
+GROUPS = list(groups(cli, []))
+
+
+@pytest.mark.parametrize("path, group", GROUPS, ids=[" ".join(["feedbridge", *p]) for p, _ in GROUPS])
+def test_every_command_line_of_the_help_is_whole(path, group):
+    result = invoke(*path, "--help")
+    assert result.exit_code == 0, result.output
+    commands = result.output.partition("\nCommands:\n")[2]  # (the usage line's "[ARGS]..." is click's own)
+    assert commands and not [line for line in commands.splitlines() if line.rstrip().endswith("...")]
+    listed = " ".join(commands.split())
+    for name, command in group.commands.items():
+        assert f"{name} {' '.join(command.get_short_help_str(limit=10_000).split())}" in listed
+        assert command.short_help, (path, name)  # its own line, not the help's first sentence cut short
