@@ -212,6 +212,7 @@ class Fetcher:
         self._sleep = sleep
         self._clock = clock
         self._not_before = float("-inf")  # the earliest moment the next request may start
+        self._unbooked = self._not_before
         self._spent = 0.0  # seconds spent in fetch() so far, for the run deadline
         self._deadline: _Deadline | None = None  # the attempt under way
         self._session = _session(settings, self._take_turn)
@@ -299,6 +300,7 @@ class Fetcher:
             self._sleep(wait)
         if deadline is not None:
             deadline.start()
+        self._unbooked = self._not_before  # the turn as it was, should this request never leave
         self._not_before = self._clock() + self.settings.min_interval
 
     def _tell(self, message: str) -> None:
@@ -327,6 +329,8 @@ class Fetcher:
             except Exception as error:  # noqa: BLE001 - requests, urllib3, ssl and socket errors alike
                 if deadline.passed():
                     raise deadline.failure() from None
+                if _never_sent(error):  # the server heard nothing: no pause is owed to it
+                    self._not_before = self._unbooked
                 raise _network_failure(url, error) from None
             finally:
                 _WATCHDOG.reset(token)
@@ -587,6 +591,13 @@ def network_reason(error: BaseException) -> str:
 
 def _no_route(causes: list[BaseException]) -> OSError | None:
     return next((c for c in causes if isinstance(c, OSError) and c.errno in _NO_ROUTE), None)
+
+
+def _never_sent(error: BaseException) -> bool:
+    """Whether the request failed before reaching any server: its host did not resolve, or
+    the network had no route to it."""
+    causes = list(_causes(error))
+    return any(isinstance(c, socket.gaierror) for c in causes) or _no_route(causes) is not None
 
 
 def _lasting(causes: list[BaseException]) -> bool:

@@ -103,3 +103,17 @@ def test_the_cli_says_a_retry_wait_on_stderr(tmp_path, http_server):
     assert waits == [f"waiting 2 s before retrying {http_server.url}/rss/quant-ph (attempt 2 of 2; the last one"
                      " failed: HTTP 503 Service Unavailable)"]
     assert "waiting" not in result.stdout
+
+
+def test_no_pause_is_owed_after_a_request_that_never_left(unresolvable, http_server, fake_time):
+    """The pause between requests is arXiv's due; a host that did not resolve heard nothing."""
+    http_server.serve("/rss/cs.CL", b"<rss/>")
+    lines: list[str] = []
+    polite = fetcher(fake_time, lines, min_interval=3.0)
+    for category in ("cs.AI", "math.CO"):
+        with pytest.raises(FetchError):
+            polite.fetch(f"{unresolvable}/rss/{category}")
+    polite.fetch(http_server.url + "/rss/cs.CL")
+    polite.fetch(http_server.url + "/rss/cs.CL")
+    assert fake_time.sleeps == pytest.approx([3.0])  # only between the two requests that were sent
+    assert lines == [f"waiting 3 s before requesting {http_server.url}/rss/cs.CL (at least 3 s between requests)"]
