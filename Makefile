@@ -21,11 +21,16 @@ SYSTEM_TOOLS := chromium:chromium chromedriver:chromium-driver newsboat:newsboat
 
 .PHONY: run serve test lint install install-test system-tools clean bench load chaos
 
+# make exits 2 whatever failed: a failing feedbridge says its own exit code first (README, Exit codes).
+CONFIG ?= feeds.yaml
+feedbridge = @echo "$(BIN)/feedbridge $(1)"; $(BIN)/feedbridge $(1) || { code=$$?; \
+	echo "feedbridge exited with code $$code (see 'Exit codes' in README.md)" >&2; exit $$code; }
+
 run: $(VENV)/.installed
-	$(BIN)/feedbridge build --config feeds.yaml
+	$(call feedbridge,build --config $(CONFIG))
 
 serve: $(VENV)/.installed
-	$(BIN)/feedbridge serve --out site
+	$(call feedbridge,serve --out site)
 
 test: $(VENV)/.installed-test system-tools $(ACTIONLINT) $(READERS)
 	$(BIN)/python -m pytest

@@ -7,6 +7,7 @@ import os
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -65,27 +66,46 @@ def _styled(message: str) -> str:
 
 
 class _ProgressBars:
-    """One line per feed, redrawn as its sentences are translated; only on a terminal."""
+    """click's progress bar, one per translation pass of a language pair; drawn only on a
+    terminal. The engine opens each pass with (0, total) and keeps its total: the first pass
+    counts the sentences the model is asked for, a later one the sentences it refused and
+    now gets again (retried, or in fragments), on a bar of its own. The rate is sentences
+    per second of the pass's wall time so far."""
 
     WIDTH = 30
 
-    def __init__(self):
-        self.current: str | None = None
-        self.started = 0.0
+    def __init__(self, file=None, clock: Callable[[], float] = time.monotonic):
+        self._file = file  # None: stderr
+        self._clock = clock
+        self._bar = None  # click's ProgressBar, while a pass runs
+        self._pair: str | None = None
+        self._done = 0
+        self._started = 0.0
 
-    def __call__(self, name: str, done: int, total: int) -> None:
-        if name != self.current:
-            self.current, self.started = name, time.monotonic()
-        filled = self.WIDTH * done // total if total else self.WIDTH
-        bar = "#" * filled + "-" * (self.WIDTH - filled)
-        elapsed = time.monotonic() - self.started
-        rate = done / elapsed if elapsed > 0 else 0.0
-        eta = f", ETA {(total - done) / rate:.0f} s" if rate and done < total else ""
-        click.echo(f"\r{name}: [{bar}] {done}/{total} sentences, {rate:.1f}/s{eta}  ", err=True, nl=False)
-        self.current = name
+    def __call__(self, pair: str, done: int, total: int) -> None:
+        now = self._clock()
+        if done == 0 or self._bar is None or pair != self._pair:
+            again = pair == self._pair
+            self.close()
+            self._pair, self._done, self._started = pair, 0, now
+            label = f"{pair}, retrying refused sentences" if again else pair
+            self._bar = click.progressbar(
+                length=total, label=label, file=self._file or click.get_text_stream("stderr"), width=self.WIDTH,
+                show_pos=True, show_percent=True, show_eta=True, item_show_func=lambda rate: rate,
+            )
+            self._bar.__enter__()
+        elapsed = now - self._started
+        rate = f"{done / elapsed:.1f} sentences/s" if done and elapsed > 0 else None
+        self._bar.update(done - self._done, rate)
+        self._done = done
         if done >= total:
-            click.echo("", err=True)
-            self.current = None
+            self.close()
+
+    def close(self) -> None:
+        """End the bar under way, if any (its line stays)."""
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
 
 
 def _output(ctx: click.Context) -> _Output:
@@ -103,7 +123,11 @@ def cli(ctx: click.Context, debug: bool, verbose: bool, quiet: bool) -> None:
     Argos Translate, published as Atom next to the original."""
     if verbose and quiet:
         raise click.UsageError("give -v/--verbose or -q/--quiet, not both")
-    ctx.obj = {"debug": debug, "output": _Output(1 if verbose else -1 if quiet else 0)}
+    from feedbridge.fetch import waits_told_to
+
+    out = _Output(1 if verbose else -1 if quiet else 0)
+    ctx.obj = {"debug": debug, "output": out}
+    ctx.with_resource(waits_told_to(out.info))  # a fetch says what it waits for, and how long
 
 
 config_option = click.option(
@@ -154,7 +178,7 @@ def _load(config_path: Path):
     return config
 
 
-@cli.command()
+@cli.command(short_help="Fetch, translate and publish every feed in the config.")
 @config_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write the feeds here instead of the config's site.output_dir.")
@@ -188,7 +212,9 @@ def build(ctx: click.Context, config_path: Path, out_dir: Path | None, from_dir:
           as_json: bool, dry_run: bool, memory_only: bool, now: datetime | None) -> None:
     """Fetch, translate and publish every feed in the config, with the site around them."""
     from feedbridge.pipeline import BuildOptions, build as run_build
-    from feedbridge.report import append_summary, feed_summary_line, gap_lines, summary_json, summary_markdown
+    from feedbridge.report import (
+        append_summary, feed_summary_line, gap_lines, run_line, summary_json, summary_markdown,
+    )
 
     out = _output(ctx)
     config = _load(config_path)
@@ -198,7 +224,11 @@ def build(ctx: click.Context, config_path: Path, out_dir: Path | None, from_dir:
         _dry_run(config, options, out, as_json)
         return
     progress = _ProgressBars() if out.tty and not as_json else None
-    report = run_build(config, options, log=out.info, detail=out.detail, progress=progress)
+    try:
+        report = run_build(config, options, log=out.info, detail=out.detail, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
     for outcome in report.outcomes:
         if outcome.troubled(strict):
             out.error(f"{outcome.feed.name}: {outcome.problem()}")
@@ -214,11 +244,7 @@ def build(ctx: click.Context, config_path: Path, out_dir: Path | None, from_dir:
         out.info(feed_summary_line(outcome))
     for line in gap_lines(report):
         out.info(line)
-    current = sum(o.status not in ("failed", "stale", "partial") for o in report.outcomes)
-    if report.published:
-        final = f"{current} of {len(report.outcomes)} feeds up to date in {target}"
-    else:
-        final = f"nothing published: {target} is unchanged"
+    final = run_line(report, target)
     if as_json:
         out.info(final)
         click.echo(json.dumps(summary_json(report, strict), ensure_ascii=False, indent=1))
@@ -239,7 +265,7 @@ def _dry_run(config, options, out: _Output, as_json: bool) -> None:
         click.echo(line)
 
 
-@cli.command()
+@cli.command(short_help="Check a site before it is deployed.")
 @click.argument("site_dir", metavar="[DIR]", required=False, type=click.Path(file_okay=False, path_type=Path))
 @config_option
 @click.option("--previous", metavar="DIR|URL",
@@ -274,7 +300,7 @@ def verify(ctx: click.Context, site_dir: Path | None, config_path: Path, previou
                + (f"; nothing lost since {previous}" if previous else ""))
 
 
-@cli.command()
+@cli.command(short_help="Write a starter config, valid as written.")
 @config_option
 @click.option("--categories", default="cs.AI", show_default=True, metavar="LIST",
               help="The arXiv categories to translate, comma-separated (e.g. cs.AI,cs.CL).")
@@ -291,7 +317,7 @@ def init(ctx: click.Context, config_path: Path, categories: str, target: str, fo
     _output(ctx).info(f"wrote {config_path}: replace its two placeholders, then run 'feedbridge doctor'")
 
 
-@cli.command()
+@cli.command(short_help="Check the set-up before a build, with the fix for each problem.")
 @config_option
 @click.option("--offline", is_flag=True, help="Leave out the checks that need the network.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
@@ -316,7 +342,7 @@ def doctor(ctx: click.Context, config_path: Path, offline: bool, timeout: float,
     sys.exit(int(checkup.exit_code(checks)))
 
 
-@cli.command()
+@cli.command(short_help="Translate a text or one paper, sentence by sentence.")
 @click.argument("text", required=False)
 @click.option("--arxiv", "arxiv_id", metavar="ID",
               help="Translate this paper's title and abstract (e.g. 2504.17830), found in the configured feeds.")
@@ -354,7 +380,7 @@ def translate(ctx: click.Context, text: str | None, arxiv_id: str | None, config
         click.echo()
 
 
-@cli.command()
+@cli.command(short_help="Preview the site on this machine.")
 @click.option("--out", "out_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=Path("site"), show_default=True, help="The output folder to serve.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
@@ -373,13 +399,13 @@ def serve(out_dir: Path, port: int) -> None:
         server.server_close()
 
 
-@cli.group()
+@cli.group(short_help="Manage translation models: list, install, add, remove.")
 def models() -> None:
     """Manage translation models: Argos Translate packages ($ARGOS_PACKAGES_DIR), and
     MarianMT models ($FEEDBRIDGE_MODELS_DIR) installed from the catalog or added from a folder."""
 
 
-@models.command("list")
+@models.command("list", short_help="List the installed models.")
 def models_list() -> None:
     """List every model: installed Argos packages, then added MarianMT models, each with
     its language pair, name and version, kind, licence and folder."""
@@ -397,7 +423,7 @@ def models_list() -> None:
                    f"  licence: {model.licence}  {model.path}")
 
 
-@models.command("add")
+@models.command("add", short_help="Add a MarianMT model from a folder.")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--from", "source", metavar="LANG",
               help="The language the model translates from (default: en; a converted folder does not say,"
@@ -430,7 +456,7 @@ def models_add(path: Path, source: str | None, target: str | None, name: str | N
                f" in {model.path}; choose it with 'model: {model.name}'")
 
 
-@models.command("remove")
+@models.command("remove", short_help="Remove a MarianMT model added with 'models add'.")
 @click.argument("name")
 def models_remove(name: str) -> None:
     """Remove the MarianMT model NAME added with 'models add' (Argos packages are not removed here)."""
@@ -440,7 +466,7 @@ def models_remove(name: str) -> None:
     click.echo(f"removed {model.name} {model.version} ({model.source_lang}->{model.target_lang}) from {model.path}")
 
 
-@models.command("install")
+@models.command("install", short_help="Install a model from the catalog, the Argos index or a file.")
 @click.argument("names", nargs=-1, metavar="[NAME | SOURCE TARGET]")
 @click.option("--file", "archive", type=click.Path(dir_okay=False, path_type=Path),
               help="Install this .argosmodel file instead of downloading from the index.")
@@ -482,7 +508,7 @@ def _install_from_catalog(name: str, out: _Output) -> None:
                f" licence: {model.licence}) in {model.path}; choose it with 'model: {model.name}'")
 
 
-@models.command("catalog")
+@models.command("catalog", short_help="List the models 'models install NAME' knows.")
 def models_catalog() -> None:
     """List the models 'models install NAME' knows: name, language pair, title, licence,
     approximate size and what is downloaded ($FEEDBRIDGE_MODEL_CATALOG replaces the list)."""
@@ -492,7 +518,7 @@ def models_catalog() -> None:
         click.echo(model.line())
 
 
-@cli.group()
+@cli.group(short_help="Inspect or trim the translation memory.")
 def cache() -> None:
     """Inspect or trim the translation memory (<cache_dir>/translations.sqlite3)."""
 
@@ -503,27 +529,42 @@ def _memory_path(config_path: Path) -> Path:
     return _load(config_path).cache_dir / FILE_NAME
 
 
-@cache.command("stats")
+@cache.command("stats", short_help="Sentences stored per model and settings, and the store's size.")
 @config_option
-def cache_stats(config_path: Path) -> None:
-    """Sentences stored per package and decoding settings, and the store's size."""
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the figures as JSON on stdout, each group with its memory key.")
+def cache_stats(config_path: Path, as_json: bool) -> None:
+    """Sentences stored per model and decoding settings (beam size, retries), how many were
+    kept in the source language, when each group was last used, and the store's size."""
     from datetime import date, timedelta
 
-    from feedbridge.translate.memory import TranslationMemory
+    from feedbridge.translate.memory import TranslationMemory, settings_in_words
 
     path = _memory_path(config_path)
     if not path.exists():
-        click.echo(f"no translation memory yet at {path}")
+        if as_json:
+            click.echo(json.dumps({"path": str(path), "bytes": 0, "groups": []}, indent=1))
+        else:
+            click.echo(f"no translation memory yet at {path}")
         return
     def unreadable(problem: str) -> None:
         raise FeedbridgeError(problem)
 
     with TranslationMemory(path, read_only=True, warn=unreadable) as memory:
         rows = memory.stats()
-        click.echo(f"{path}: {memory.size_bytes / 2**20:.1f} MiB")
+        size = memory.size_bytes
+    if as_json:
+        groups = [{"model": row.package, "settings": settings_in_words(row.settings), "key": row.settings,
+                   "sentences": row.entries, "kept_in_source_language": row.untranslated,
+                   "in_fragments": row.in_fragments,
+                   "last_used": (date(1970, 1, 1) + timedelta(days=row.last_used_day)).isoformat()}
+                  for row in rows]
+        click.echo(json.dumps({"path": str(path), "bytes": size, "groups": groups}, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"{path}: {size / 2**20:.1f} MiB")
     for row in rows:
         last_used = date(1970, 1, 1) + timedelta(days=row.last_used_day)
-        click.echo(f"{row.package} [{row.settings}]: {row.entries} sentences "
+        click.echo(f"model {row.package} ({settings_in_words(row.settings)}): {row.entries} sentences "
                    f"({row.untranslated} kept in the source language), last used {last_used}")
 
 
@@ -544,7 +585,7 @@ class _Shard(click.ParamType):
         return shard, shards
 
 
-@cache.command("fill")
+@cache.command("fill", short_help="Translate one shard of a build's sentences into a file.")
 @config_option
 @click.option("--from-dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="The saved feeds the build will read (DIR/<category>.xml).")
@@ -571,7 +612,7 @@ def cache_fill(ctx: click.Context, config_path: Path, from_dir: Path, shard: tup
     out.info(f"shard {shard[0]}/{shard[1]}: {done} sentences translated into {out_file}")
 
 
-@cache.command("merge")
+@cache.command("merge", short_help="Fold shard files ('cache fill') into the translation memory.")
 @config_option
 @click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_context
@@ -586,7 +627,7 @@ def cache_merge(ctx: click.Context, config_path: Path, shards: tuple[Path, ...])
             out.info(f"{shard}: {memory.merge(shard)} sentences added")
 
 
-@cache.command("prune")
+@cache.command("prune", short_help="Delete old entries from the translation memory.")
 @config_option
 @click.option("--unused-days", type=click.IntRange(min=0), default=90, show_default=True,
               help="Delete sentences not looked up for this many days.")
@@ -608,7 +649,7 @@ def cache_prune(config_path: Path, unused_days: int, uninstalled: bool) -> None:
     click.echo(f"removed {removed} sentences from {path}")
 
 
-@cli.command()
+@cli.command(short_help="Save what a build reads from arXiv, for builds offline.")
 @config_option
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="The folder to save the feeds in, as DIR/<category>.xml.")
@@ -633,12 +674,12 @@ def fetch(ctx: click.Context, config_path: Path, out_dir: Path) -> None:
         sys.exit(int(ExitCode.PARTIAL if fetched.saved else ExitCode.FAILED))
 
 
-@cli.group()
+@cli.group(short_help="Tell a WebSub hub which feeds a publish changed.")
 def websub() -> None:
     """WebSub: tell the config's hub (site.websub_hub) which feeds a publish changed."""
 
 
-@websub.command("ping")
+@websub.command("ping", short_help="Tell the hub which feeds the new build changed, once it is live.")
 @config_option
 @click.option("--base-url", required=True, help="The live site's URL (the publish workflow passes the Pages URL).")
 @click.option("--generated", required=True, metavar="TIME",

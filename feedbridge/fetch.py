@@ -19,15 +19,23 @@ and bytes after the last one ignored, as other gzip clients do). What is ours, a
   body file, a body cut short by a crash is replayed after every 304 and fails every later run.
   Our cache checks the body against its hash and falls back to a plain GET.
 
+- **Waits said aloud.** A wait of a second or more (the pause between requests, a retry's backoff)
+  is told first, on one line saying what it waits for and how long, to the `log` a Fetcher is
+  given or else to the one `waits_told_to` sets for the command under way. What no wait can
+  mend is not retried: a host name that does not resolve, a network with no route.
+
 Every network problem leaves `Fetcher.fetch` as a one-line `FetchError` (`NotFoundError` for a
-404 or 410), whatever the server put in it passed through `printable`; a cache file that cannot
-be written is an `OutputError`.
+404 or 410), whatever the server put in it passed through `printable`, in the words
+`network_reason` gives it (`packages.py` says urllib's failures in them too); a cache file that
+cannot be written is an `OutputError`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import email.utils
+import errno
 import hashlib
 import html
 import http
@@ -71,6 +79,25 @@ _MAX_REDIRECTS = 10
 _CHUNK = 64 * 1024
 _ERROR_BODY_LIMIT = 64 * 1024  # enough to find the title of arXiv's error channel
 _WATCHDOG_POLL = 0.25  # seconds; how late past a deadline the watchdog may cut at most
+TOLD_WAIT = 1.0  # seconds: a wait this long or longer is told before it starts
+# getaddrinfo's answers that another attempt will not change: the name does not exist (or has no
+# address), or the resolver failed for good; EAI_AGAIN ("temporary failure") is retried.
+_UNRESOLVABLE = frozenset(getattr(socket, name) for name in ("EAI_NONAME", "EAI_NODATA", "EAI_FAIL")
+                          if hasattr(socket, name))
+_NO_ROUTE = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH})
+
+_TOLD: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar("feedbridge_waits", default=None)
+
+
+@contextlib.contextmanager
+def waits_told_to(log: Callable[[str], None]) -> Iterator[None]:
+    """Within this block, a Fetcher made without a `log` tells its waits to `log` (the CLI's
+    output, for the fetchers the library makes where the command cannot reach them)."""
+    token = _TOLD.set(log)
+    try:
+        yield
+    finally:
+        _TOLD.reset(token)
 
 
 def user_agent(contact: str) -> str:
@@ -165,7 +192,8 @@ class Fetcher:
     """Fetches URLs one after another, never starting requests closer than `min_interval` apart.
 
     `sleep` and `clock` are injectable so that tests can check the waits without waiting; the
-    deadlines are measured on `clock`.
+    deadlines are measured on `clock`. `log` is told each wait of TOLD_WAIT seconds or more
+    before it starts (None: the log `waits_told_to` set, if any).
     """
 
     def __init__(
@@ -175,12 +203,16 @@ class Fetcher:
         *,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        log: Callable[[str], None] | None = None,
     ):
         self.settings = settings
+        self._log = log
+        self._retrying: str | None = None  # why the next wait is longer than the pause, if it is
         self._cache = _ValidatorCache(Path(cache_dir) / "http") if cache_dir is not None else None
         self._sleep = sleep
         self._clock = clock
         self._not_before = float("-inf")  # the earliest moment the next request may start
+        self._unbooked = self._not_before
         self._spent = 0.0  # seconds spent in fetch() so far, for the run deadline
         self._deadline: _Deadline | None = None  # the attempt under way
         self._session = _session(settings, self._take_turn)
@@ -219,6 +251,8 @@ class Fetcher:
                 return self._attempt(url, cached, _Deadline(self.settings, self._clock, run_end))
             except _Retryable as failure:
                 delay = self._delay_before_retry(url, failure, attempt, run_end)
+                self._retrying = (f"before retrying {url} (attempt {attempt + 1} of {self.settings.retries + 1};"
+                                  f" the last one failed: {failure.reason})")
             self._not_before = max(self._not_before, self._clock() + delay)
             attempt += 1
 
@@ -249,18 +283,30 @@ class Fetcher:
             raise _failure(url, "not fetched (--offline), and no earlier run kept a copy")
         return FetchResult(url, cached.body, not_modified=True)
 
-    def _take_turn(self) -> None:
+    def _take_turn(self, url: str) -> None:
         """Sleep until the next request may start, and book the interval after it; called for
-        every request sent, redirect hops included. Fails at once rather than wait past a deadline."""
+        every request sent, redirect hops included. Fails at once rather than wait past a deadline;
+        says what it waits for when the wait is long enough to be noticed."""
         deadline = self._deadline
         wait = self._not_before - self._clock()
+        retrying, self._retrying = self._retrying, None
         if deadline is not None:
             deadline.check(max(wait, 0.0))
         if wait > 0:
+            if wait >= TOLD_WAIT:
+                why = retrying or (f"before requesting {url} (at least {_seconds(self.settings.min_interval)} s"
+                                   " between requests)")
+                self._tell(f"waiting {max(1, round(wait))} s {why}")
             self._sleep(wait)
         if deadline is not None:
             deadline.start()
+        self._unbooked = self._not_before  # the turn as it was, should this request never leave
         self._not_before = self._clock() + self.settings.min_interval
+
+    def _tell(self, message: str) -> None:
+        log = self._log or _TOLD.get()
+        if log is not None:
+            log(printable(message))
 
     def _attempt(self, url: str, cached: _Cached | None, deadline: _Deadline) -> FetchResult:
         headers = {}
@@ -283,6 +329,8 @@ class Fetcher:
             except Exception as error:  # noqa: BLE001 - requests, urllib3, ssl and socket errors alike
                 if deadline.passed():
                     raise deadline.failure() from None
+                if _never_sent(error):  # the server heard nothing: no pause is owed to it
+                    self._not_before = self._unbooked
                 raise _network_failure(url, error) from None
             finally:
                 _WATCHDOG.reset(token)
@@ -314,7 +362,7 @@ class Fetcher:
 # --- requests and urllib3, fitted -----------------------------------------------------------------
 
 
-def _session(settings: FetchSettings, take_turn: Callable[[], None]) -> requests.Session:
+def _session(settings: FetchSettings, take_turn: Callable[[str], None]) -> requests.Session:
     session = requests.Session()
     session.headers = CaseInsensitiveDict(
         {"User-Agent": settings.user_agent, "Accept": settings.accept, "Accept-Encoding": "gzip"}
@@ -331,7 +379,7 @@ class _PoliteAdapter(requests.adapters.HTTPAdapter):
     """One connection, no retries of urllib3's own, and every request it sends (redirect hops
     included) waits for its turn."""
 
-    def __init__(self, take_turn: Callable[[], None]):
+    def __init__(self, take_turn: Callable[[str], None]):
         self._take_turn = take_turn
         super().__init__(pool_connections=1, pool_maxsize=1, max_retries=0)
 
@@ -346,7 +394,7 @@ class _PoliteAdapter(requests.adapters.HTTPAdapter):
         return manager
 
     def send(self, request, **kwargs) -> requests.Response:
-        self._take_turn()
+        self._take_turn(request.url)
         response = super().send(request, **kwargs)
         if response.is_redirect:
             # requests reads a redirect's body whole, however large or slow, before following
@@ -488,7 +536,8 @@ def _causes(error: BaseException) -> Iterator[BaseException]:
 
 def _network_failure(url: str, error: Exception) -> Exception:
     """Connection trouble is retried, except what will not change on the next attempt: an
-    untrusted certificate, a redirect loop or to another scheme, a malformed URL, a corrupt body."""
+    untrusted certificate, a redirect loop or to another scheme, a malformed URL, a corrupt body,
+    a host name that does not resolve, a network with no route to the host."""
     causes = list(_causes(error))
 
     def first(*kinds: type[BaseException]) -> BaseException | None:
@@ -506,22 +555,60 @@ def _network_failure(url: str, error: Exception) -> Exception:
     if (decoding := first(urllib3.exceptions.DecodeError, zlib.error)) is not None:
         detail = next((str(cause) for cause in causes if isinstance(cause, zlib.error)), str(decoding))
         return _failure(url, f"corrupt gzip body ({detail})")
+    reason = network_reason(error)
+    if _lasting(causes):
+        return _failure(url, reason)
+    return _Retryable(reason)
+
+
+def network_reason(error: BaseException) -> str:
+    """A connection's failure in feedbridge's words, whichever library raised it (requests,
+    urllib3, urllib, the socket): the one wording every command uses for it."""
+    causes = list(_causes(error))
+
+    def first(*kinds: type[BaseException]) -> BaseException | None:
+        return next((cause for cause in causes if isinstance(cause, kinds)), None)
+
     if first(ConnectionRefusedError) is not None:
         reason = "connection refused"
     elif (unresolved := first(socket.gaierror)) is not None:
         reason = f"cannot resolve host ({unresolved.strerror})"
+    elif (unrouted := _no_route(causes)) is not None:
+        reason = f"no route to host ({unrouted.strerror})"
     elif first(http.client.RemoteDisconnected) is not None:
         reason = "connection closed without a response"
     elif first(urllib3.exceptions.IncompleteRead, http.client.IncompleteRead) is not None:
         reason = "response truncated"
     elif first(ConnectionResetError) is not None:
         reason = "connection reset"
-    elif first(TimeoutError, requests.Timeout, urllib3.exceptions.ReadTimeoutError) is not None:
+    elif first(TimeoutError, requests.Timeout, urllib3.exceptions.ReadTimeoutError, socket.timeout) is not None:
         reason = "timed out"
     else:
         innermost = causes[-1] if causes else error
         reason = str(innermost) or type(innermost).__name__
-    return _Retryable(printable(reason))
+    return printable(reason)
+
+
+def _no_route(causes: list[BaseException]) -> OSError | None:
+    return next((c for c in causes if isinstance(c, OSError) and c.errno in _NO_ROUTE), None)
+
+
+def _never_sent(error: BaseException) -> bool:
+    """Whether the request failed before reaching any server: its host did not resolve, or
+    the network had no route to it."""
+    causes = list(_causes(error))
+    return any(isinstance(c, socket.gaierror) for c in causes) or _no_route(causes) is not None
+
+
+def _lasting(causes: list[BaseException]) -> bool:
+    """Whether waiting cannot mend the failure: the name does not resolve (not a resolver's
+    temporary failure), or the network has no route to the host (this machine is offline)."""
+    if any(isinstance(c, ConnectionRefusedError) for c in causes):
+        return False  # a server that restarts refuses for a moment
+    unresolved = next((c for c in causes if isinstance(c, socket.gaierror)), None)
+    if unresolved is not None:
+        return unresolved.errno in _UNRESOLVABLE
+    return _no_route(causes) is not None
 
 
 def _parse_retry_after(value: str | None) -> float | None:

@@ -116,6 +116,33 @@ def status_line(outcome: FeedOutcome) -> str:
     return f"{outcome.feed.name}: {outcome.status}, {counts}{': ' + outcome.message if outcome.message else ''}"
 
 
+# The run's last line counts the feeds by what happened to them, in the statuses' own words
+# (render/words.py says the same on the site): the first count names the feeds.
+_RUN_COUNTS = (
+    (FeedStatus.UPDATED, "{n}{feeds} updated"),
+    (FeedStatus.PARTIAL, "{n}{feeds} partly updated (a category could not be read)"),
+    (FeedStatus.FAILED, "{n}{feeds} not updated (an error; the last published papers stay)"),
+    (FeedStatus.CURRENT, "{n}{feeds} already up to date"),
+    (FeedStatus.STALE, "{n}{feeds} with nothing new from arXiv since the last run (it sent the previous batch again)"),
+    (FeedStatus.EMPTY, "{n}{feeds} with nothing new from arXiv (it announced nothing)"),
+    (FeedStatus.SKIPPED, "{n}{feeds} not rebuilt (--only)"),
+)
+
+
+def run_line(report: BuildReport, target: Path) -> str:
+    """The run's last line: where the site was published and what happened to its feeds,
+    or that nothing was published."""
+    if not report.published:
+        return f"nothing published: {target} is unchanged"
+    counts = []
+    for status, words in _RUN_COUNTS:
+        n = sum(outcome.status == status for outcome in report.outcomes)
+        if n:
+            feeds = "" if counts else " feed" if n == 1 else " feeds"
+            counts.append(words.format(n=n, feeds=feeds))
+    return f"published in {target}: {', '.join(counts) or 'no feeds'}"
+
+
 def feed_summary_line(outcome: FeedOutcome) -> str:
     """The run's last word on a feed; a feed not updated says why in parentheses."""
     line = (

@@ -414,7 +414,7 @@ def test_json_summary_has_a_stable_schema(tmp_path, saved_feeds, installed_model
     assert by_name["physics.ja"]["status"] == "empty"
     assert summary["sentences"]["translated"] == sum(f["sentences"]["translated"] for f in summary["feeds"]) > 0
     assert summary["sentences"]["cached"] == 0
-    assert "feeds up to date" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith(f"published in {tmp_path / 'out'}: ")
 
 
 def test_summary_lines_count_new_kept_and_sentences_from_the_memory(tmp_path, saved_feeds, installed_model):

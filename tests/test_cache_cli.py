@@ -25,7 +25,7 @@ def test_stats_and_prune(tmp_path, monkeypatch):
 
     stats = run("cache", "stats", "--config", str(config))
     assert stats.exit_code == 0, stats.output
-    assert "translate-en_ja 1.0 [beam4]: 3 sentences (1 kept in the source language)" in stats.output
+    assert "model translate-en_ja 1.0 (beam4): 3 sentences (1 kept in the source language)" in stats.output
 
     pruned = run("cache", "prune", "--config", str(config), "--unused-days", "0", "--uninstalled")
     assert pruned.exit_code == 0, pruned.output

@@ -215,24 +215,6 @@ def test_colour_only_when_asked_for_by_a_terminal(tmp_path):
     assert coloured.startswith("\x1b[") and "Error:" in coloured and "config file not found" in coloured
 
 
-def test_progress_bar_redraws_one_line_per_feed(capsys, monkeypatch):
-    import feedbridge.cli
-    from feedbridge.cli import _ProgressBars
-
-    now = iter([100.0, 101.0, 102.0, 103.0])
-    monkeypatch.setattr(feedbridge.cli.time, "monotonic", lambda: next(now))
-    bars = _ProgressBars()
-    bars("cs.AI.ja", 0, 4)
-    bars("cs.AI.ja", 1, 4)
-    bars("cs.AI.ja", 4, 4)
-    err = capsys.readouterr().err
-    assert err == (
-        "\rcs.AI.ja: [------------------------------] 0/4 sentences, 0.0/s  "
-        "\rcs.AI.ja: [#######-----------------------] 1/4 sentences, 0.5/s, ETA 6 s  "
-        "\rcs.AI.ja: [##############################] 4/4 sentences, 1.3/s  \n"
-    )
-
-
 def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path, installed_model):
     saved = tmp_path / "saved"
     saved.mkdir()

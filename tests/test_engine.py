@@ -268,12 +268,13 @@ def test_a_remembered_failure_stays_marked_without_a_model_call(tmp_path):
 # ---------------------------------------------------------------- progress
 
 
-def test_progress_counts_sentences_done_of_total_including_retries():
+def test_progress_counts_each_pass_against_a_total_fixed_at_its_start():
     calls = []
     translate_papers([paper("1")], FakeTranslator(lose_placeholders), "en", "ja",
                      progress=lambda done, total: calls.append((done, total)))
-    # title and 3 sentences, the 2 that lost a placeholder again, then their 3 fragments with words
-    assert calls == [(4, 4), (6, 6), (9, 9)]
+    # title and 3 sentences, the 2 that lost a placeholder again, then their 3 fragments with words:
+    # each pass opened with (0, its total), which never grows while it runs
+    assert calls == [(0, 4), (4, 4), (0, 2), (2, 2), (0, 3), (3, 3)]
 
 
 # ---------------------------------------------------------------- the CTranslate2 path

@@ -49,7 +49,8 @@ _FULL_STOPS = ".!?。．！？"
 class PassFailed(FeedbridgeError):
     """Too many of a pass's sentences ended untranslated: the model, not a sentence, failed."""
 
-ProgressCallback = Callable[[int, int], None]  # (sentences done, sentences in total)
+# (sentences done, sentences in total), per pass: (0, total) opens a pass, whose total never changes
+ProgressCallback = Callable[[int, int], None]
 
 
 @dataclass
@@ -117,8 +118,10 @@ def run(
 ) -> list[TranslatedPaper]:
     """Translate what the memory did not know; one TranslatedPaper per paper, in order.
 
-    ``progress`` is called as model batches finish (its total grows as failed sentences
-    are retried and translated in fragments); the model's results are stored in
+    ``progress`` is called with (0, total) as each model pass starts and with (done, total)
+    as its batches finish: the first pass counts every sentence the model is asked for, and
+    the passes after it (failed sentences retried, then translated in fragments) count their
+    own, each from 0 against a total fixed at its start; the model's results are stored in
     ``memory``, with how each was obtained. With
     ``max_untranslated``, a pass beyond that share untranslated raises PassFailed
     (module docstring) after storing only what the model did translate.
@@ -130,7 +133,7 @@ def run(
     failed = {text: job.missing[text] for text, target in found.items() if target is None}
     if failed and job.backend.decoding.retry:
         stats.retried += len(failed)
-        tracker.total += len(failed)
+        tracker.start(len(failed))
         found.update(_attempt(failed, job.backend, stats, tracker, retry=True))
         lost = {text: job.missing[text] for text in failed if found[text] is None and job.missing[text].spans}
         spliced = _in_fragments(lost, job.backend, stats, tracker)
@@ -252,11 +255,11 @@ def _in_fragments(
               if has_words(core := _FRAGMENT.fullmatch(part).group(2))}
     if not wanted:
         return {}
-    tracker.total += len(wanted)
+    tracker.start(len(wanted))
     translated = _attempt(wanted, backend, stats, tracker, retry=False)
     failed = {core: wanted[core] for core, target in translated.items() if target is None}
     if failed:
-        tracker.total += len(failed)
+        tracker.start(len(failed))
         translated.update(_attempt(failed, backend, stats, tracker, retry=True))
     spliced = {}
     for text, parts in pieces.items():
@@ -296,12 +299,18 @@ def _pair(source: str, protected: Protected, targets: dict[str, str | None], spl
 
 
 class _Progress:
-    """Turns per-batch counts into (done, total) calls."""
+    """Turns per-batch counts into (done, total) calls, one pass at a time: ``start`` opens a
+    pass with (0, total), and its total stays as it was said while its count runs."""
 
     def __init__(self, callback: ProgressCallback | None, total: int):
         self.callback = callback
+        self.start(total)
+
+    def start(self, total: int) -> None:
         self.total = total
         self.done = 0
+        if self.callback is not None and total:
+            self.callback(0, total)
 
     def advance(self, count: int) -> None:
         self.done += count

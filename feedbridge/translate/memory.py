@@ -67,6 +67,26 @@ class MemoryStats:
     in_fragments: int = 0  # entries translated in fragments, between their placeholders
 
 
+def settings_in_words(settings: str) -> str:
+    """A group's decoding settings (the memory's key, ``Decoding.key``) as a user reads them:
+    "beam size 4, failed sentences retried"; settings this version no longer writes, and so
+    never looks up, say so; a key it cannot read is shown as it is."""
+    from feedbridge.translate.ct2 import Decoding
+
+    fields = dict(part.partition("=")[::2] for part in settings.split(";"))
+    try:
+        decoding = Decoding(beam_size=int(fields["beam"]), retry=fields["retry"] != "off",
+                            fixed_length=fields.get("fixed") == "1")
+    except (KeyError, ValueError):
+        return settings
+    words = [f"beam size {decoding.beam_size}", "failed sentences retried" if decoding.retry else "no retries"]
+    if decoding.fixed_length:
+        words.append("decoded to full length (for timing only)")
+    if decoding.key != settings:
+        words.append("from an earlier feedbridge, no longer looked up")
+    return ", ".join(words)
+
+
 class Recalled(dict):
     """What a lookup found: each source's stored target (None: kept in the source
     language), and which of the targets were translated in fragments."""

@@ -291,8 +291,9 @@ def _download(url: str, what: str) -> bytes:
     except urllib.error.HTTPError as err:
         raise ModelError(f"cannot download {what} from {url}: HTTP {err.code} {err.reason}")
     except (urllib.error.URLError, OSError) as err:
-        reason = getattr(err, "reason", err)
-        raise ModelError(f"cannot reach {what} at {url}: {reason}")
+        from feedbridge.fetch import network_reason  # the fetcher's words for the same failure
+
+        raise ModelError(f"cannot reach {what} at {url}: {network_reason(err)}")
 
 
 def _check_archive(archive: Path) -> dict:
