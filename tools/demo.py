@@ -94,7 +94,7 @@ def prepare(folder: Path, port: int) -> None:
 
 
 def run(arguments: Sequence[str], env: dict[str, str]) -> None:
-    print("$ feedbridge " + " ".join(arguments), flush=True)
+    print("demo: feedbridge " + " ".join(arguments), flush=True)
     done = subprocess.run([*feedbridge_command(), *arguments], env=env, check=False)
     if done.returncode != 0:
         raise SystemExit(f"demo: 'feedbridge {arguments[0]}' exited {done.returncode}")
