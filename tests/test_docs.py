@@ -56,7 +56,7 @@ class Block:
 
 def documented_files() -> list[Path]:
     """README.md, then every page of docs/ that holds a console block."""
-    pages = sorted(p for p in (REPO / "docs").glob("*.md") if "```console" in p.read_text(encoding="utf-8"))
+    pages = sorted(p for p in (REPO / "docs").glob("*.md") if FENCE.search(p.read_text(encoding="utf-8")))
     return [REPO / "README.md", *pages]
 
 
@@ -164,16 +164,14 @@ class Sandbox:
         return [line.rstrip() for line in lines]
 
 
-def run_file(path: Path, tmp_path: Path) -> tuple[list[str], list[str]]:
-    """Runs a file's blocks in order; its failures (diffs) and skips. With REGOLD, rewrites them."""
+def run_file(path: Path, tmp_path: Path) -> list[str]:
+    """Runs a file's blocks in order; the differences found. With REGOLD, rewrites the outputs instead."""
     text = path.read_text(encoding="utf-8")
     blocks = parse_blocks(text)
     sandbox = Sandbox(tmp_path)
-    failures, skips = [], []
-    rewritten = []
+    failures, rewritten = [], []
     for block in blocks:
-        if block.skip is not None:
-            skips.append(f"{path.name}:{block.line}: {block.skip}")
+        if block.skip is not None:  # reported by test_blocks_marked_to_skip
             continue
         new_steps = []
         for step in block.steps:
@@ -188,20 +186,30 @@ def run_file(path: Path, tmp_path: Path) -> tuple[list[str], list[str]]:
             text = text[:block.start] + body + text[block.end:]
         path.write_text(text, encoding="utf-8")
         failures = []
-    return failures, skips
+    return failures
 
 
 @pytest.mark.parametrize("path", documented_files(), ids=lambda p: p.relative_to(REPO).as_posix())
 def test_documented_commands_print_what_the_docs_say(path, tmp_path):
     if not shutil.which("git"):
         pytest.skip("git is needed to clone the checkout")
-    failures, skips = run_file(path, tmp_path)
-    for skip in skips:
-        print(f"skipped block {skip}")  # shown with -rA or -s
+    failures = run_file(path, tmp_path)
     assert not failures, (
         "the docs and the commands disagree (regenerate with FEEDBRIDGE_REGOLD=1 when the change is meant):\n\n"
         + "\n\n".join(failures)
     )
+
+
+def skipped_blocks() -> list[str]:
+    return [f"{path.relative_to(REPO).as_posix()}:{block.line}: {block.skip}"
+            for path in documented_files() for block in parse_blocks(path.read_text(encoding="utf-8"))
+            if block.skip is not None]
+
+
+@pytest.mark.parametrize("where", skipped_blocks())
+def test_blocks_marked_to_skip(where):
+    """Each block that cannot run here, reported as skipped with its reason (pytest -ra lists them)."""
+    pytest.skip(f"console block {where}")
 
 
 def test_every_console_block_runs_or_says_why_not():
@@ -255,3 +263,33 @@ def test_a_changed_line_of_the_readme_fails_its_block(tmp_path):
     mutated_step = next(s for s in mutated_block.steps if s.command == step.command)
     diff = differences(mutated_step.output, step.output)
     assert any(line.startswith("-") and "(changed)" in line for line in diff), diff
+
+
+def anchors(text: str) -> set[str]:
+    """The heading anchors GitHub makes of a page: lower case, punctuation dropped, spaces as hyphens."""
+    seen: dict[str, int] = {}
+    found = set()
+    for heading in re.findall(r"^#{1,6} +(.+?) *$", re.sub(r"^```.*?^```", "", text, flags=re.M | re.S), re.M):
+        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        count = seen.get(slug, 0)
+        seen[slug] = count + 1
+        found.add(slug if count == 0 else f"{slug}-{count}")
+    return found
+
+
+def test_links_between_the_docs_resolve():
+    """Every relative link of README.md and docs/*.md names a file that exists, and a heading in it."""
+    broken = []
+    for page in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
+        text = page.read_text(encoding="utf-8")
+        prose = re.sub(r"^```.*?^```", "", text, flags=re.M | re.S)
+        for target in re.findall(r"\]\(([^)\s]+)\)", prose):
+            if re.match(r"[a-z]+:", target):
+                continue  # a URL, mailto
+            file_part, _, anchor = target.partition("#")
+            linked = (page.parent / file_part).resolve() if file_part else page
+            if not linked.exists():
+                broken.append(f"{page.relative_to(REPO)}: {target}: no such file")
+            elif anchor and linked.suffix == ".md" and anchor not in anchors(linked.read_text(encoding="utf-8")):
+                broken.append(f"{page.relative_to(REPO)}: {target}: no such heading")
+    assert not broken, "\n".join(broken)
