@@ -179,7 +179,7 @@ def run_file(path: Path, tmp_path: Path) -> list[str]:
             diff = differences(step.output, actual)
             if diff:
                 failures.append(f"{path.relative_to(REPO)}:{block.line}: $ {step.command}\n" + "\n".join(diff))
-            new_steps.append(Step(step.command, actual))
+            new_steps.append(Step(step.command, actual) if diff else step)  # a regold rewrites only what differs
         rewritten.append((block, render_block(new_steps)))
     if REGOLD:
         for block, body in sorted(rewritten, key=lambda pair: pair[0].start, reverse=True):
