@@ -32,6 +32,14 @@ run: $(VENV)/.installed
 serve: $(VENV)/.installed
 	$(call feedbridge,serve --out site)
 
+# The site built offline from the repository's saved arXiv feed, translated by the trained
+# toy model (a copy model, not a translation), served on http://127.0.0.1:$(PORT)/ until
+# Ctrl-C; everything it writes is in .cache/demo (tools/demo.py).
+.PHONY: demo
+PORT ?= 8000
+demo: $(VENV)/.installed
+	$(BIN)/python tools/demo.py --port $(PORT)
+
 test: $(VENV)/.installed-test system-tools $(ACTIONLINT) $(READERS)
 	$(BIN)/python -m pytest
 
