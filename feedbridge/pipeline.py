@@ -39,7 +39,7 @@ from feedbridge.archive import (
     merge, published_translations, select_papers,
 )
 from feedbridge.atomicfile import output_lock, real_folder, write_atomic
-from feedbridge.config import STATUS_FILE, Config, FeedConfig
+from feedbridge.config import STATUS_FILE, Config, FeedConfig, contact_warning
 from feedbridge.errors import ConfigError, FeedbridgeError, ModelError, OutputError
 from feedbridge.fetch import fetcher_for
 from feedbridge.model import FeedStatus, Paper, SourceFeed, TranslatedPaper
@@ -231,6 +231,8 @@ def plan(config: Config, options: BuildOptions, log: Log = lambda _: None, detai
     selected = select_feeds(config, options.only)
     result = RunPlan(config, options, "", Path(), {}, {}, {}, warnings=[] if warnings is None else warnings)
     run_ = _Run(config, options, log, detail, _warner(result.warnings, log), dry_run=memory is None)
+    if (contact := contact_warning(config)) is not None:  # said once per run, and kept in status.json
+        run_.warn(contact)
     result.base_url, result.out_dir = run_.base_url, run_.out_dir
     _backends(run_, result, selected)
     _previous(run_, result)

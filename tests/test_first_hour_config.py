@@ -1,0 +1,85 @@
+"""A newcomer's first hour (issue 19): the shipped config's contact."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from feedbridge.cli import cli
+from feedbridge.config import CACHE_DIR_ENV, load_config
+from feedbridge.doctor import run_checks
+from feedbridge.starter import starter_config
+from feedbridge.translate.memory import FILE_NAME as MEMORY_FILE
+from support.config import write_config
+from support.paths import QUANT_PH, REPO
+
+SHIPPED = REPO / "feeds.yaml"
+
+
+@pytest.fixture
+def saved(tmp_path) -> Path:
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    shutil.copy(QUANT_PH, folder / "quant-ph.xml")
+    return folder
+
+
+def shipped_contact() -> str:
+    return yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))["arxiv"]["contact"]
+
+
+def run_json(*args) -> tuple[dict, str]:
+    result = CliRunner().invoke(cli, ["build", *map(str, args), "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout), result.stderr
+
+
+# --- 1. the shipped config's contact ---------------------------------------------------
+
+
+def test_the_shipped_config_names_no_one_and_doctor_points_at_its_key_and_file(tmp_path, installed_model):
+    config = tmp_path / "feeds.yaml"
+    shutil.copy(SHIPPED, config)
+    [check] = [c for c in run_checks(config, offline=True) if c.name == "arXiv contact"]
+    assert not check.ok
+    assert f"arxiv.contact in {config}" in check.detail and shipped_contact() in check.detail
+    assert "arxiv.contact" in check.fix
+
+
+@pytest.mark.parametrize("contact", [
+    shipped_contact(),  # the repository's feeds.yaml
+    yaml.safe_load(starter_config(["cs.AI"]))["arxiv"]["contact"],  # what `feedbridge init` writes
+    "https://github.com/feedbridge/feedbridge",  # what the repository's feeds.yaml shipped before
+], ids=["shipped", "init", "upstream"])
+def test_build_warns_once_about_a_placeholder_contact_and_still_publishes(tmp_path, saved, installed_model, contact):
+    config = write_config(tmp_path, feeds=["quant-ph"], contact=contact)
+    summary, stderr = run_json("--config", config, "--from-dir", saved, "--offline")
+    assert summary["published"] and summary["feeds"][0]["new"] > 0
+    said = [line for line in stderr.splitlines() if "arxiv.contact" in line]
+    assert len(said) == 1 and said[0].startswith("Warning: ") and str(config) in said[0] and contact in said[0]
+    status = json.loads((tmp_path / "out" / "status.json").read_text(encoding="utf-8"))
+    for warnings in (summary["warnings"], status["warnings"]):
+        assert [w for w in warnings if "arxiv.contact" in w] == [said[0].removeprefix("Warning: ")]
+
+
+def test_a_real_contact_is_not_warned_about(tmp_path, saved, installed_model):
+    config = write_config(tmp_path, feeds=["quant-ph"], contact="mailto:alice@uni.edu")
+    summary, stderr = run_json("--config", config, "--from-dir", saved, "--offline")
+    assert "arxiv.contact" not in stderr and not any("arxiv.contact" in w for w in summary["warnings"])
+
+
+def test_the_shipped_cache_dir_comment_says_what_the_config_does(tmp_path, monkeypatch):
+    lines = SHIPPED.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("cache_dir:"))
+    comment = " ".join(lines[i].lstrip("# ") for i in range(at - 6, at + 1) if lines[i].startswith("#") or i == at)
+    assert "relative to this file" in comment and f"{CACHE_DIR_ENV}, when set, replaces this folder" in comment
+    assert MEMORY_FILE in comment and "--offline" in comment
+    monkeypatch.delenv(CACHE_DIR_ENV)
+    assert load_config(SHIPPED).cache_dir == REPO / ".cache" / "feedbridge"  # relative to the file, not the cwd
+    monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "elsewhere"))
+    assert load_config(SHIPPED).cache_dir == tmp_path / "elsewhere"
