@@ -36,7 +36,7 @@ from pathlib import Path
 from feedbridge.announcement_days import served_day
 from feedbridge.archive import (
     Accounted, Batch, DayRecord, FeedArchive, Gap, Window, account, batch_of, carry_over, gap_horizon, gaps, judge,
-    merge, published_translations, select_papers,
+    choose, merge, published_translations, select_papers,
 )
 from feedbridge.atomicfile import output_lock, real_folder, write_atomic
 from feedbridge.config import STATUS_FILE, Config, FeedConfig, contact_warning
@@ -98,6 +98,7 @@ class FeedPlan:
     carried: list[TranslatedPaper | None] = field(default_factory=list)  # per paper: its published translation
     stats: TranslationStats = field(default_factory=TranslationStats)  # this feed's share of its pair's pass
     seconds: float = 0.0  # spent translating
+    replacements_left_out: int = 0  # replacements of papers the feed never published (archive.Selection)
 
     @property
     def new(self) -> int:
@@ -328,7 +329,8 @@ def plan_feed(feed: FeedConfig, history: History, fetched: dict[str, SourceFeed 
         else:
             kept.append((verdict, category))
             plan_.channel_date = plan_.channel_date or got.announced
-    plan_.papers = select_papers(feed, plan_.papers, history.archive)
+    selection = choose(feed, plan_.papers, history.archive)
+    plan_.papers, plan_.replacements_left_out = selection.papers, selection.replacements_left_out
     several = len(feed.sources) > 1
     plan_.message = "; ".join(failures + [f"{c}: {v.message}" if several else v.message for v, c in kept])
     if failures:
@@ -706,6 +708,7 @@ def _publish(run_plan: RunPlan, feed_plan: FeedPlan, translated: list[Translated
         feed, feed_plan.status, run_plan.base_url + atom_path(feed.name), message=feed_plan.message,
         history=history.origin, sentences_translated=feed_plan.stats.by_model,
         sentences_cached=feed_plan.stats.from_memory, degraded=feed_plan.degraded, gaps=feed_plan.gaps,
+        replacements_left_out=feed_plan.replacements_left_out,
     )
     archive = history.archive
     try:
@@ -717,6 +720,7 @@ def _publish(run_plan: RunPlan, feed_plan: FeedPlan, translated: list[Translated
         detail("".join(traceback.format_exception(err)).rstrip())
         outcome.status, outcome.message = FeedStatus.FAILED, _described(err)
         outcome.added = outcome.renewed = outcome.untranslated = outcome.in_fragments = 0
+        outcome.replacements_left_out = 0
         archive = history.archive
     if outcome.status == FeedStatus.FAILED:
         carry(run_plan.previous, feed.name, site)

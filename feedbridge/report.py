@@ -54,6 +54,7 @@ class FeedOutcome:
     seconds: float = 0.0  # spent translating and writing this feed
     degraded: tuple[str, ...] = ()  # what arXiv's feed lacked in every item: "authors", "arxiv-fields"
     gaps: tuple[Gap, ...] = ()  # announcement days missed within the window, open or closed
+    replacements_left_out: int = 0  # replacements of papers not in the feed, left out (archive.Selection)
 
     def troubled(self, strict: bool) -> bool:
         """Whether the feed makes the run exit 4: it failed or was partly updated; with
@@ -110,9 +111,16 @@ class BuildReport:
 # --- a finished run ------------------------------------------------------------------
 
 
+def left_out_words(count: int) -> str:
+    """The replacements a feed left out, in the words every form uses; nothing for none."""
+    return f"{count} replacements of papers not in the feed left out" if count else ""
+
+
 def status_line(outcome: FeedOutcome) -> str:
     """A feed's line in --verbose output, as soon as it is written."""
-    counts = f"{outcome.entries} entries (+{outcome.added} new, {outcome.renewed} updated)"
+    left_out = left_out_words(outcome.replacements_left_out)
+    counts = (f"{outcome.entries} entries (+{outcome.added} new, {outcome.renewed} updated"
+              f"{', ' + left_out if left_out else ''})")
     return f"{outcome.feed.name}: {outcome.status}, {counts}{': ' + outcome.message if outcome.message else ''}"
 
 
@@ -123,6 +131,8 @@ def feed_summary_line(outcome: FeedOutcome) -> str:
         f", sentences translated {outcome.sentences_translated} vs cached {outcome.sentences_cached}"
         f" ({outcome.untranslated} untranslated), {outcome.seconds:.1f} s"
     )
+    if outcome.replacements_left_out:
+        line += f"; {left_out_words(outcome.replacements_left_out)}"
     if outcome.status != FeedStatus.UPDATED:
         line += f" ({outcome.status}{': ' + outcome.message if outcome.message else ''})"
     return line
@@ -150,6 +160,7 @@ def summary_json(report: BuildReport, strict: bool = False) -> dict:
                 "new": o.added,
                 "updated": o.renewed,
                 "kept": o.kept,
+                "replacements_left_out": o.replacements_left_out,
                 "untranslated": o.untranslated,
                 "in_fragments": o.in_fragments,
                 "entries": o.entries,
@@ -188,6 +199,7 @@ def status_document(report: BuildReport) -> bytes:
             "entries": o.entries,
             "added": o.added,
             "updated": o.renewed,
+            "replacements_left_out": o.replacements_left_out,
             "untranslated": o.untranslated,
             "history": o.history,
             "degraded": list(o.degraded),
@@ -286,7 +298,8 @@ def summary_markdown(report: BuildReport, strict: bool) -> str:
     """The run summary as a Markdown table, for a CI job summary."""
     lines = ["| feed | status | entries | new | updated | note |", "|---|---|---|---|---|---|"]
     for o in report.outcomes:
-        note = o.message.replace("|", "\\|").replace("\n", " ")
+        note = "; ".join(part for part in (o.message, left_out_words(o.replacements_left_out)) if part)
+        note = note.replace("|", "\\|").replace("\n", " ")
         lines.append(f"| {o.feed.name} | {o.status} | {o.entries} | {o.added} | {o.renewed} | {note} |")
     code = report.exit_code(strict)
     lines.append("")
@@ -328,7 +341,8 @@ def dry_run_json(plan: RunPlan) -> dict:
         "previous": plan.previous.description if plan.previous else "",
         "sources": plan.locations,
         "feeds": [{"name": f.feed.name, "status": str(f.status), "new": f.new, "updated": f.updated,
-                   "message": f.message, "gaps": gaps_json(f.gaps)} for f in plan.feeds.values()],
+                   "replacements_left_out": f.replacements_left_out, "message": f.message,
+                   "gaps": gaps_json(f.gaps)} for f in plan.feeds.values()],
         "missing_packages": plan.missing_models,
         "papers": {"to_translate": plan.papers_to_translate, "reused": plan.papers_reused},
         "sentences": {"model": plan.sentences_model, "cached": plan.sentences_cached},
@@ -346,6 +360,8 @@ def dry_run_lines(plan: RunPlan) -> list[str]:
     for feed in plan.feeds.values():
         note = f" ({feed.status}: {feed.message})" if feed.message else ""
         lines.append(f"{feed.feed.name}: {feed.new} new, {feed.updated} updated{note}")
+        if feed.replacements_left_out:
+            lines.append(f"{feed.feed.name}: {left_out_words(feed.replacements_left_out)}")
         lines += [f"{feed.feed.name}: announcement {gap.describe()}" for gap in feed.gaps]
     for pair in plan.missing_models:
         lines.append(f"translation package {pair} is not installed: the build would "

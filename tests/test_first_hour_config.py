@@ -1,4 +1,5 @@
-"""A newcomer's first hour (issue 19): the shipped config's contact."""
+"""A newcomer's first hour (issue 19): the shipped config's contact, and the replacements a
+first run leaves out."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 from feedbridge.cli import cli
 from feedbridge.config import CACHE_DIR_ENV, load_config
 from feedbridge.doctor import run_checks
+from feedbridge.sources.arxiv_rss import parse_feed
 from feedbridge.starter import starter_config
 from feedbridge.translate.memory import FILE_NAME as MEMORY_FILE
 from support.config import write_config
@@ -37,6 +39,11 @@ def run_json(*args) -> tuple[dict, str]:
     result = CliRunner().invoke(cli, ["build", *map(str, args), "--json"])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout), result.stderr
+
+
+def by_type() -> dict[str, int]:
+    papers = parse_feed(QUANT_PH.read_bytes(), str(QUANT_PH)).papers
+    return {kind: sum(p.announce_type == kind for p in papers) for kind in ("new", "cross", "replace", "replace-cross")}
 
 
 # --- 1. the shipped config's contact ---------------------------------------------------
@@ -83,3 +90,45 @@ def test_the_shipped_cache_dir_comment_says_what_the_config_does(tmp_path, monke
     assert load_config(SHIPPED).cache_dir == REPO / ".cache" / "feedbridge"  # relative to the file, not the cwd
     monkeypatch.setenv(CACHE_DIR_ENV, str(tmp_path / "elsewhere"))
     assert load_config(SHIPPED).cache_dir == tmp_path / "elsewhere"
+
+
+# --- 2. the replacements a first run leaves out -------------------------------------------
+
+
+def test_a_first_run_counts_and_says_the_replacements_it_left_out(tmp_path, saved, installed_model):
+    counts = by_type()
+    listed, left_out = counts["new"] + counts["cross"], counts["replace"] + counts["replace-cross"]
+    assert (listed, left_out) == (50, 31)
+    config = write_config(tmp_path, feeds=["quant-ph"])
+
+    planned, _ = run_json("--config", config, "--from-dir", saved, "--offline", "--dry-run")
+    assert [(f["new"], f["replacements_left_out"]) for f in planned["feeds"]] == [(listed, left_out)]
+    lines = CliRunner().invoke(cli, ["build", "--config", str(config), "--from-dir", str(saved), "--offline",
+                                     "--dry-run"]).stdout.splitlines()
+    assert f"quant-ph.ja: {left_out} replacements of papers not in the feed left out" in lines
+
+    markdown = tmp_path / "summary.md"
+    summary, stderr = run_json("--config", config, "--from-dir", saved, "--offline", "--summary", markdown)
+    assert [(f["new"], f["replacements_left_out"]) for f in summary["feeds"]] == [(listed, left_out)]
+    assert markdown.read_text().splitlines()[2].startswith(
+        f"| quant-ph.ja | updated | {listed} | {listed} | 0 | {left_out} replacements of papers not in the feed left out |")
+    [line] = [line for line in stderr.splitlines() if line.startswith("quant-ph.ja: new ")]
+    assert line.endswith(f"; {left_out} replacements of papers not in the feed left out")
+    status = json.loads((tmp_path / "out" / "status.json").read_text(encoding="utf-8"))
+    assert status["feeds"][0]["replacements_left_out"] == left_out
+
+    again, stderr = run_json("--config", config, "--from-dir", saved, "--offline")  # the same batch: stale
+    assert again["feeds"][0]["replacements_left_out"] == 0 and "left out" not in stderr
+
+
+def test_a_feed_that_includes_replacements_leaves_none_out(tmp_path, saved, installed_model):
+    config = write_config(tmp_path, feeds=[{"category": "quant-ph", "replace": "include", "replace-cross": "include"}])
+    summary, stderr = run_json("--config", config, "--from-dir", saved, "--offline")
+    assert [(f["new"], f["replacements_left_out"]) for f in summary["feeds"]] == [(81, 0)]
+    assert "left out" not in stderr
+
+
+def test_excluded_replacements_are_the_config_s_choice_not_counted(tmp_path, saved, installed_model):
+    config = write_config(tmp_path, feeds=[{"category": "quant-ph", "replace": "exclude", "replace-cross": "exclude"}])
+    summary, _ = run_json("--config", config, "--from-dir", saved, "--offline", "--dry-run")
+    assert [(f["new"], f["replacements_left_out"]) for f in summary["feeds"]] == [(50, 0)]
