@@ -58,7 +58,7 @@ from feedbridge.sources import NotRecoverable, feed_source, missed_day_source
 from feedbridge.sources.arxiv_api import BATCH_SIZE as API_BATCH_SIZE
 from feedbridge.sources.arxiv_api import enrich, unanswered
 from feedbridge.sources.arxiv_rss import parse_feed
-from feedbridge.translate import TranslationStats
+from feedbridge.translate import TranslationStats, throughput
 from feedbridge.translate.backend import MODEL_KINDS, Backend, backend_settings, check_models
 from feedbridge.translate.engine import TranslationJob, paper_identity, prepare, run
 from feedbridge.translate.memory import FILE_NAME as MEMORY_FILE
@@ -672,6 +672,11 @@ def _translate(run_plan: RunPlan, report: BuildReport, memory: TranslationMemory
             result.update({feed_plan.feed.name: failure for feed_plan in feeds})
             continue
         seconds = time.monotonic() - started
+        try:  # this pass's speed, for the next dry run's estimate (translate/throughput.py)
+            throughput.record(run_plan.config.cache_dir, *pair.job.memory_key, len(pair.job.missing), seconds,
+                              run_plan.now)
+        except OutputError as err:
+            _warner(report.warnings, log)(str(err))
         if pair.job.papers:
             log(f"translation {label}: {pair.stats.summary()}")
         report.translated += len(pair.job.papers)

@@ -19,20 +19,15 @@ from feedbridge.archive import Gap
 from feedbridge.config import FeedConfig
 from feedbridge.errors import ExitCode, OutputError
 from feedbridge.model import FeedStatus, StatusEvent
+from feedbridge.translate.throughput import Rate, rate
 
 if TYPE_CHECKING:
-    from feedbridge.pipeline import RunPlan
+    from feedbridge.pipeline import PairPlan, RunPlan
 
 SUMMARY_SCHEMA = 2  # the --json run summary's layout; bumped when a key changes meaning or goes
 # (2: a feed's "failed", papers with an untranslated sentence, became "untranslated", sentences)
 DRY_RUN_SCHEMA = 1  # likewise for build --dry-run --json
 
-# Model time per sentence, for the dry run's estimate. Measured with tools/bench.py
-# (--papers 16: 123 fixture sentences, argos's en->ja shape, int8, beam 4) on 2 CPU
-# cores: the engine's cold path ran 4.9 sentences/s. Its random weights decode every
-# sentence to the length cap, so a trained model is faster: this is an upper bound
-# for 2 cores; more cores or a GPU take proportionally less.
-SECONDS_PER_SENTENCE = 0.2
 EVENT_LIMIT = 100  # the status feed's entries, newest first; older ones leave status.json
 
 
@@ -328,9 +323,20 @@ def append_summary(path: Path, text: str) -> None:
 # --- a dry run -----------------------------------------------------------------------
 
 
+def pair_rates(plan: RunPlan) -> list[tuple[PairPlan, Rate]]:
+    """Each language pair's model speed for the estimate: the last build's measurement of
+    its model under these decoding settings (translate/throughput.py), else the default."""
+    rates = []
+    for pair in plan.pairs:
+        provenance, decoding = pair.job.memory_key if pair.backend is not None else (None, None)
+        rates.append((pair, rate(plan.config.cache_dir, provenance, decoding, plan.config.beam_size)))
+    return rates
+
+
 def estimate(plan: RunPlan) -> float:
-    """Seconds the build would take, roughly: arXiv's pauses plus model time."""
-    return plan.requests * plan.config.min_interval + plan.sentences_model * SECONDS_PER_SENTENCE
+    """Seconds the build would take, roughly: arXiv's pauses plus each pair's model time."""
+    model = sum(pair.stats.by_model / speed.sentences_per_second for pair, speed in pair_rates(plan))
+    return plan.requests * plan.config.min_interval + model
 
 
 def dry_run_json(plan: RunPlan) -> dict:
@@ -348,6 +354,8 @@ def dry_run_json(plan: RunPlan) -> dict:
         "sentences": {"model": plan.sentences_model, "cached": plan.sentences_cached},
         "api": {"papers": plan.api_papers, "requests": plan.api_requests},
         "estimate_seconds": round(estimate(plan), 1),
+        "throughput": [{"pair": f"{pair.source_lang}->{pair.target_lang}", "sentences": pair.stats.by_model,
+                        **speed.json()} for pair, speed in pair_rates(plan)],
     }
 
 
@@ -372,8 +380,10 @@ def dry_run_lines(plan: RunPlan) -> list[str]:
     )
     if plan.api_requests:
         lines.append(f"arXiv API: {plan.api_papers} papers to ask in {plan.api_requests} requests")
+    model = "".join(f"; {pair.source_lang}->{pair.target_lang}: {pair.stats.by_model} sentences at {speed.describe()}"
+                    for pair, speed in pair_rates(plan))
     lines.append(
-        f"estimate: about {estimate(plan):.0f} s ({plan.requests} requests to arXiv, {plan.config.min_interval:g} s apart;"
-        f" {plan.sentences_model} sentences at {SECONDS_PER_SENTENCE:g} s each on CPU)"
+        f"estimate: about {estimate(plan):.0f} s ({plan.requests} requests to arXiv, {plan.config.min_interval:g} s apart"
+        f"{model})"
     )
     return lines

@@ -54,7 +54,7 @@ translation:
   to: {target}
 {model_hint}
 # Kept between runs, relative to this file: arXiv's feeds as last fetched, the arXiv
-# API's answers and the translation memory.
+# API's answers, the translation memory and the measured translation speed.
 # FEEDBRIDGE_CACHE_DIR, when set, replaces this folder.
 cache_dir: .cache/feedbridge
 

@@ -1,5 +1,5 @@
-"""A newcomer's first hour (issue 19): the shipped config's contact, and the replacements a
-first run leaves out."""
+"""A newcomer's first hour (issue 19): the shipped config's contact, the replacements a
+first run leaves out, and a dry run's estimate from the speed this machine measured."""
 
 from __future__ import annotations
 
@@ -132,3 +132,63 @@ def test_excluded_replacements_are_the_config_s_choice_not_counted(tmp_path, sav
     config = write_config(tmp_path, feeds=[{"category": "quant-ph", "replace": "exclude", "replace-cross": "exclude"}])
     summary, _ = run_json("--config", config, "--from-dir", saved, "--offline", "--dry-run")
     assert [(f["new"], f["replacements_left_out"]) for f in summary["feeds"]] == [(50, 0)]
+
+
+# --- 3. a dry run's estimate from the measured speed -------------------------------------------
+
+
+def estimate_line(config: Path, saved: Path) -> str:
+    result = CliRunner().invoke(cli, ["build", "--config", str(config), "--from-dir", str(saved), "--offline",
+                                      "--dry-run"])
+    assert result.exit_code == 0, result.output
+    return result.stdout.splitlines()[-1]
+
+
+def test_dry_run_estimates_with_the_speed_the_last_build_measured(tmp_path, saved, installed_model):
+    config = write_config(tmp_path, feeds=["quant-ph"])  # beam 1
+    cache = tmp_path / "cache"  # FEEDBRIDGE_CACHE_DIR (conftest)
+
+    before, _ = run_json("--config", config, "--from-dir", saved, "--offline", "--dry-run")
+    sentences = before["sentences"]["model"]
+    [speed] = before["throughput"]
+    assert (speed["pair"], speed["sentences"], speed["source"], speed["measured"]) == ("en->ja", sentences, "default",
+                                                                                        None)
+    assert speed["sentences_per_second"] == 34.6  # docs/performance.md: beam 1, 2 cores
+    assert before["estimate_seconds"] == round(sentences / 34.6, 1)
+    assert estimate_line(config, saved).endswith(
+        f"en->ja: {sentences} sentences at 34.6 sentences/s (no build has measured this model yet:"
+        " the default for beam 1 on 2 CPU cores))")
+
+    run_json("--config", config, "--from-dir", saved, "--offline", "--now", "2026-06-08T05:00:00Z")
+    [(key, measured)] = json.loads((cache / "throughput.json").read_text(encoding="utf-8"))["models"].items()
+    assert "beam=1;" in key and measured["sentences"] == sentences and measured["measured"] == "2026-06-08T05:00:00+00:00"
+    assert measured["sentences_per_second"] == pytest.approx(sentences / measured["seconds"], rel=0.01)
+
+    # The same work again, the memory and the published site gone: the model would translate it all.
+    (cache / MEMORY_FILE).unlink()
+    shutil.rmtree(tmp_path / "out")
+    after, _ = run_json("--config", config, "--from-dir", saved, "--offline", "--dry-run")
+    assert after["sentences"]["model"] == sentences
+    [speed] = after["throughput"]
+    assert (speed["source"], speed["measured"], speed["measured_sentences"]) == ("measured", measured["measured"],
+                                                                                 sentences)
+    assert speed["sentences_per_second"] == round(measured["sentences_per_second"], 1)
+    assert after["estimate_seconds"] == round(sentences / measured["sentences_per_second"], 1)
+    assert estimate_line(config, saved).endswith(
+        f"en->ja: {sentences} sentences at {measured['sentences_per_second']:.1f} sentences/s"
+        f" (measured by the build of 2026-06-08T05:00:00+00:00, {sentences} sentences))")
+
+    # Another beam is other work: the measurement of beam 1 does not stand for it.
+    other = write_config(tmp_path, feeds=["quant-ph"], translation={"beam_size": 2})
+    [speed] = run_json("--config", other, "--from-dir", saved, "--offline", "--dry-run")[0]["throughput"]
+    assert (speed["source"], speed["sentences_per_second"]) == ("default", 18.2)
+
+
+def test_an_unreadable_measurement_falls_back_to_the_default(tmp_path, saved, installed_model):
+    config = write_config(tmp_path, feeds=["quant-ph"])
+    (tmp_path / "cache").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "cache" / "throughput.json").write_text("{not json")
+    [speed] = run_json("--config", config, "--from-dir", saved, "--offline", "--dry-run")[0]["throughput"]
+    assert (speed["source"], speed["sentences_per_second"]) == ("default", 34.6)
+    run_json("--config", config, "--from-dir", saved, "--offline")  # the build writes a good one over it
+    assert json.loads((tmp_path / "cache" / "throughput.json").read_text())["format"] == 1
