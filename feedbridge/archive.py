@@ -201,26 +201,52 @@ def account(archive: FeedArchive, records: dict[str, Accounted], horizon: date) 
 # --- choosing and merging ---------------------------------------------------------
 
 
+# The announce types that are a new version of a paper announced before (arXiv's words).
+REPLACEMENTS = ("replace", "replace-cross")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The papers of new batches that change a feed, and what the announce policies left out."""
+
+    papers: list[Paper]  # in arXiv's order
+    # Replacements (REPLACEMENTS) of papers not in the feed's window (on its topic, for a
+    # topic feed), left out because their policy is "update" (the default): new versions
+    # of papers this feed never published.
+    replacements_left_out: int = 0
+
+
 def select_papers(feed: FeedConfig, papers: Iterable[Paper], archive: FeedArchive) -> list[Paper]:
-    """The papers of new batches that change this feed, in arXiv's order.
+    """The papers of new batches that change this feed, in arXiv's order (``choose``)."""
+    return choose(feed, papers, archive).papers
+
+
+def choose(feed: FeedConfig, papers: Iterable[Paper], archive: FeedArchive) -> Selection:
+    """The papers of new batches that change this feed, in arXiv's order, and how many
+    replacements were left out.
 
     A paper already in the window comes back only as a newer version; one that is
     not comes in if its announce type's policy is ``include`` (and, for a topic feed,
-    its title or abstract matches).
+    its title or abstract matches). A replacement of a paper the window lacks, under
+    the default policy ``update``, is left out and counted: a first run of a category
+    publishes its new papers and cross-lists, not the day's new versions of older ones.
     """
     versions = {e.paper.arxiv_id: e.paper.version for e in archive.entries}
     chosen: dict[str, Paper] = {}
+    left_out: set[str] = set()
     for paper in papers:
         policy = feed.announce.for_type(paper.announce_type)
         if policy == "exclude":
             continue
         known = versions.get(paper.arxiv_id)
         if known is None and (policy != "include" or not _on_topic(feed, paper)):
+            if policy == "update" and paper.announce_type in REPLACEMENTS and _on_topic(feed, paper):
+                left_out.add(paper.arxiv_id)
             continue
         seen = chosen.get(paper.arxiv_id)
         if paper.version > max(known or 0, seen.version if seen else 0):
             chosen[paper.arxiv_id] = paper
-    return list(chosen.values())
+    return Selection(list(chosen.values()), len(left_out - chosen.keys()))
 
 
 def _on_topic(feed: FeedConfig, paper: Paper) -> bool:

@@ -23,6 +23,14 @@ CACHE_DIR_ENV = "FEEDBRIDGE_CACHE_DIR"
 DEFAULT_FEED_URL = "https://rss.arxiv.org/rss/{category}"
 DEFAULT_API_URL = "https://export.arxiv.org/api/query"
 DEFAULT_MODEL = "argos"  # Argos Translate packages
+# arxiv.contact as the starter config (`feedbridge init`) and the repository's feeds.yaml
+# ship it: a visible placeholder, reaching no one. `feedbridge doctor` points it out and
+# `build` warns once per run until it is replaced (``contact_warning``).
+PLACEHOLDER_CONTACT = "mailto:you@example.org"
+# Contacts that name someone other than whoever runs the build: the placeholder, and the
+# project's own page, which the repository's feeds.yaml shipped before issue 19, so that
+# every copy of it told arXiv its requests came from feedbridge's authors.
+PLACEHOLDER_CONTACTS = (PLACEHOLDER_CONTACT, "https://github.com/feedbridge/feedbridge")
 _MODEL_NAME = "a model's name ('argos', or one added with 'feedbridge models add')"
 # Defaults a stage also needs when it runs without a config (tools, tests): defined once, here.
 # The most tokens one CTranslate2 batch may hold: hypotheses (sentences x beams) x (padded
@@ -605,6 +613,25 @@ class _Validator:
             else:
                 patterns.append(re.compile(r"\s+".join(map(re.escape, text.split())), re.IGNORECASE))
         return tuple(patterns)
+
+
+def is_placeholder_contact(contact: str) -> bool:
+    """Whether arxiv.contact is one of PLACEHOLDER_CONTACTS, written with or without
+    'mailto:', a trailing '/', or in another case."""
+    def plain(value: str) -> str:
+        value = value.strip().lower()
+        return value.removeprefix("mailto:").rstrip("/")
+
+    return plain(contact) in {plain(known) for known in PLACEHOLDER_CONTACTS}
+
+
+def contact_warning(config: Config) -> str | None:
+    """What a run says, once, when arxiv.contact is a placeholder: the key and the file to
+    change. The run goes on; its requests just name no one arXiv could reach."""
+    if not is_placeholder_contact(config.contact):
+        return None
+    return (f"{config.path}: arxiv.contact is the placeholder {config.contact!r}, so arXiv cannot reach whoever"
+            " runs this build: set it to your e-mail (mailto:...) or a URL where you can be reached")
 
 
 def key_error(path: Path, key: str, expected: str, got: Any = None) -> ConfigError:

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from feedbridge import __version__
 from feedbridge.atomicfile import lock_path
 from feedbridge.announcement_days import NEW_YORK, announcement_days
-from feedbridge.config import DEFAULT_MODEL, STATUS_FILE, Config, load_config
+from feedbridge.config import DEFAULT_MODEL, STATUS_FILE, Config, is_placeholder_contact, load_config
 from feedbridge.errors import ExitCode, FeedbridgeError, ModelError, NotFoundError, OutputError
 from feedbridge.fetch import Fetcher, FetchSettings, user_agent
 from feedbridge.sources.arxiv_api import parse_answer, query_url
@@ -84,7 +84,7 @@ def run_checks(
             check_writable("cache folder", config.cache_dir, "cache_dir"),
             check_output_folder(config.output_dir, "site.output_dir"),
             check_base_url(config.base_url),
-            check_contact(config.contact),
+            check_contact(config.contact, config.path),
         ]
     if offline:
         return checks
@@ -270,13 +270,16 @@ def check_base_url(base_url: str) -> Check:
     return Check("base URL", True, base_url)
 
 
-def check_contact(contact: str) -> Check:
-    """arXiv asks robots to say whom to reach: a placeholder reaches no one."""
+def check_contact(contact: str, path: Path | None = None) -> Check:
+    """arXiv asks robots to say whom to reach: a placeholder reaches no one, nor does the
+    project's own page (config.PLACEHOLDER_CONTACTS), which reaches its authors instead.
+    ``path`` is the config file the line names."""
     host = contact.rpartition("@")[2] if "@" in contact else urlsplit(contact).hostname or ""
-    if _is_placeholder(host.lower()):
+    if is_placeholder_contact(contact) or _is_placeholder(host.lower()):
+        where = f" in {path}" if path is not None else ""
         return Check(
-            "arXiv contact", False, f"{contact} is a placeholder",
-            "set arxiv.contact to your e-mail (mailto:…) or a URL where you can be reached",
+            "arXiv contact", False, f"arxiv.contact{where} is a placeholder ({contact})",
+            f"set arxiv.contact{where} to your e-mail (mailto:…) or a URL where you can be reached",
             needed=False,
         )
     return Check("arXiv contact", True, contact)

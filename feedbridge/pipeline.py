@@ -47,10 +47,10 @@ from pathlib import Path
 from feedbridge.announcement_days import served_day
 from feedbridge.archive import (
     Accounted, Batch, DayRecord, FeedArchive, Gap, Window, account, batch_of, carry_over, gap_horizon, gaps, judge,
-    merge, published_translations, select_papers,
+    choose, merge, published_translations, select_papers,
 )
 from feedbridge.atomicfile import output_lock, real_folder, write_atomic
-from feedbridge.config import STATUS_FILE, Config, FeedConfig
+from feedbridge.config import STATUS_FILE, Config, FeedConfig, contact_warning
 from feedbridge.errors import ConfigError, FeedbridgeError, ModelError, OutputError
 from feedbridge.fetch import fetcher_for
 from feedbridge.model import FeedStatus, Paper, SourceFeed, TranslatedPaper
@@ -70,7 +70,7 @@ from feedbridge.sources import NotRecoverable, bounding_papers, feed_source, mis
 from feedbridge.sources.arxiv_api import BATCH_SIZE as API_BATCH_SIZE
 from feedbridge.sources.arxiv_api import EnrichmentResult, enrich, unanswered
 from feedbridge.sources.arxiv_rss import parse_feed
-from feedbridge.translate import TranslationStats
+from feedbridge.translate import TranslationStats, throughput
 from feedbridge.translate.backend import MODEL_KINDS, Backend, backend_settings, check_models
 from feedbridge.translate.engine import TranslationJob, paper_identity, prepare, run
 from feedbridge.translate.memory import FILE_NAME as MEMORY_FILE
@@ -116,6 +116,7 @@ class FeedPlan:
     carried: list[TranslatedPaper | None] = field(default_factory=list)  # per paper: its published translation
     stats: TranslationStats = field(default_factory=TranslationStats)  # this feed's share of its pair's pass
     seconds: float = 0.0  # spent translating
+    replacements_left_out: int = 0  # replacements of papers the feed never published (archive.Selection)
 
     @property
     def new(self) -> int:
@@ -282,6 +283,8 @@ def survey(config: Config, options: BuildOptions, log: Log = lambda _: None, det
     result = RunPlan(config, options, "", Path(), {}, {}, warnings=[] if warnings is None else warnings)
     run_ = _Run(config, options, log, detail, _warner(result.warnings, log), dry_run=dry_run)
     result.run, result.selected = run_, selected
+    if (contact := contact_warning(config)) is not None:  # said once per run, and kept in status.json
+        run_.warn(contact)
     result.base_url, result.out_dir = run_.base_url, run_.out_dir
     try:
         _backends(run_, result, selected)
@@ -427,7 +430,8 @@ def plan_feed(feed: FeedConfig, history: History, fetched: dict[str, SourceFeed 
         else:
             kept.append((verdict, category))
             plan_.channel_date = plan_.channel_date or got.announced
-    plan_.papers = select_papers(feed, plan_.papers, history.archive)
+    selection = choose(feed, plan_.papers, history.archive)
+    plan_.papers, plan_.replacements_left_out = selection.papers, selection.replacements_left_out
     several = len(feed.sources) > 1
     plan_.message = "; ".join(failures + [f"{c}: {v.message}" if several else v.message for v, c in kept])
     if failures:
@@ -797,6 +801,11 @@ def _translate(run_plan: RunPlan, report: BuildReport, memory: TranslationMemory
             result.update({feed_plan.feed.name: failure for feed_plan in feeds})
             continue
         seconds = time.monotonic() - started
+        try:  # this pass's speed, for the next dry run's estimate (translate/throughput.py)
+            throughput.record(run_plan.config.cache_dir, *pair.job.memory_key, len(pair.job.missing), seconds,
+                              run_plan.now)
+        except OutputError as err:
+            _warner(report.warnings, log)(str(err))
         if pair.job.papers:
             log(f"translation {label}: {pair.stats.summary()}")
         report.translated += len(pair.job.papers)
@@ -833,6 +842,7 @@ def _publish(run_plan: RunPlan, feed_plan: FeedPlan, translated: list[Translated
         feed, feed_plan.status, run_plan.base_url + atom_path(feed.name), message=feed_plan.message,
         history=history.origin, sentences_translated=feed_plan.stats.by_model,
         sentences_cached=feed_plan.stats.from_memory, degraded=feed_plan.degraded, gaps=feed_plan.gaps,
+        replacements_left_out=feed_plan.replacements_left_out,
     )
     archive = history.archive
     try:
@@ -844,6 +854,7 @@ def _publish(run_plan: RunPlan, feed_plan: FeedPlan, translated: list[Translated
         detail("".join(traceback.format_exception(err)).rstrip())
         outcome.status, outcome.message = FeedStatus.FAILED, _described(err)
         outcome.added = outcome.renewed = outcome.untranslated = outcome.in_fragments = 0
+        outcome.replacements_left_out = 0
         archive = history.archive
     if outcome.status == FeedStatus.FAILED:
         carry(run_plan.previous, feed.name, site)

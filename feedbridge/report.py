@@ -19,20 +19,15 @@ from feedbridge.archive import Gap
 from feedbridge.config import FeedConfig
 from feedbridge.errors import ExitCode, OutputError
 from feedbridge.model import FeedStatus, StatusEvent
+from feedbridge.translate.throughput import Rate, rate
 
 if TYPE_CHECKING:
-    from feedbridge.pipeline import RunPlan
+    from feedbridge.pipeline import PairPlan, RunPlan
 
 SUMMARY_SCHEMA = 2  # the --json run summary's layout; bumped when a key changes meaning or goes
 # (2: a feed's "failed", papers with an untranslated sentence, became "untranslated", sentences)
 DRY_RUN_SCHEMA = 1  # likewise for build --dry-run --json
 
-# Model time per sentence, for the dry run's estimate. Measured with tools/bench.py
-# (--papers 16: 123 fixture sentences, argos's en->ja shape, int8, beam 4) on 2 CPU
-# cores: the engine's cold path ran 4.9 sentences/s. Its random weights decode every
-# sentence to the length cap, so a trained model is faster: this is an upper bound
-# for 2 cores; more cores or a GPU take proportionally less.
-SECONDS_PER_SENTENCE = 0.2
 EVENT_LIMIT = 100  # the status feed's entries, newest first; older ones leave status.json
 
 
@@ -54,6 +49,7 @@ class FeedOutcome:
     seconds: float = 0.0  # spent translating and writing this feed
     degraded: tuple[str, ...] = ()  # what arXiv's feed lacked in every item: "authors", "arxiv-fields"
     gaps: tuple[Gap, ...] = ()  # announcement days missed within the window, open or closed
+    replacements_left_out: int = 0  # replacements of papers not in the feed, left out (archive.Selection)
 
     def troubled(self, strict: bool) -> bool:
         """Whether the feed makes the run exit 4: it failed or was partly updated; with
@@ -110,9 +106,16 @@ class BuildReport:
 # --- a finished run ------------------------------------------------------------------
 
 
+def left_out_words(count: int) -> str:
+    """The replacements a feed left out, in the words every form uses; nothing for none."""
+    return f"{count} replacements of papers not in the feed left out" if count else ""
+
+
 def status_line(outcome: FeedOutcome) -> str:
     """A feed's line in --verbose output, as soon as it is written."""
-    counts = f"{outcome.entries} entries (+{outcome.added} new, {outcome.renewed} updated)"
+    left_out = left_out_words(outcome.replacements_left_out)
+    counts = (f"{outcome.entries} entries (+{outcome.added} new, {outcome.renewed} updated"
+              f"{', ' + left_out if left_out else ''})")
     return f"{outcome.feed.name}: {outcome.status}, {counts}{': ' + outcome.message if outcome.message else ''}"
 
 
@@ -150,6 +153,8 @@ def feed_summary_line(outcome: FeedOutcome) -> str:
         f", sentences translated {outcome.sentences_translated} vs cached {outcome.sentences_cached}"
         f" ({outcome.untranslated} untranslated), {outcome.seconds:.1f} s"
     )
+    if outcome.replacements_left_out:
+        line += f"; {left_out_words(outcome.replacements_left_out)}"
     if outcome.status != FeedStatus.UPDATED:
         line += f" ({outcome.status}{': ' + outcome.message if outcome.message else ''})"
     return line
@@ -177,6 +182,7 @@ def summary_json(report: BuildReport, strict: bool = False) -> dict:
                 "new": o.added,
                 "updated": o.renewed,
                 "kept": o.kept,
+                "replacements_left_out": o.replacements_left_out,
                 "untranslated": o.untranslated,
                 "in_fragments": o.in_fragments,
                 "entries": o.entries,
@@ -215,6 +221,7 @@ def status_document(report: BuildReport) -> bytes:
             "entries": o.entries,
             "added": o.added,
             "updated": o.renewed,
+            "replacements_left_out": o.replacements_left_out,
             "untranslated": o.untranslated,
             "history": o.history,
             "degraded": list(o.degraded),
@@ -313,7 +320,8 @@ def summary_markdown(report: BuildReport, strict: bool) -> str:
     """The run summary as a Markdown table, for a CI job summary."""
     lines = ["| feed | status | entries | new | updated | note |", "|---|---|---|---|---|---|"]
     for o in report.outcomes:
-        note = o.message.replace("|", "\\|").replace("\n", " ")
+        note = "; ".join(part for part in (o.message, left_out_words(o.replacements_left_out)) if part)
+        note = note.replace("|", "\\|").replace("\n", " ")
         lines.append(f"| {o.feed.name} | {o.status} | {o.entries} | {o.added} | {o.renewed} | {note} |")
     code = report.exit_code(strict)
     lines.append("")
@@ -342,9 +350,20 @@ def append_summary(path: Path, text: str) -> None:
 # --- a dry run -----------------------------------------------------------------------
 
 
+def pair_rates(plan: RunPlan) -> list[tuple[PairPlan, Rate]]:
+    """Each language pair's model speed for the estimate: the last build's measurement of
+    its model under these decoding settings (translate/throughput.py), else the default."""
+    rates = []
+    for pair in plan.pairs:
+        provenance, decoding = pair.job.memory_key if pair.backend is not None else (None, None)
+        rates.append((pair, rate(plan.config.cache_dir, provenance, decoding, plan.config.beam_size)))
+    return rates
+
+
 def estimate(plan: RunPlan) -> float:
-    """Seconds the build would take, roughly: arXiv's pauses plus model time."""
-    return plan.requests * plan.config.min_interval + plan.sentences_model * SECONDS_PER_SENTENCE
+    """Seconds the build would take, roughly: arXiv's pauses plus each pair's model time."""
+    model = sum(pair.stats.by_model / speed.sentences_per_second for pair, speed in pair_rates(plan))
+    return plan.requests * plan.config.min_interval + model
 
 
 def dry_run_json(plan: RunPlan) -> dict:
@@ -355,12 +374,15 @@ def dry_run_json(plan: RunPlan) -> dict:
         "previous": plan.previous.description if plan.previous else "",
         "sources": plan.locations,
         "feeds": [{"name": f.feed.name, "status": str(f.status), "new": f.new, "updated": f.updated,
-                   "message": f.message, "gaps": gaps_json(f.gaps)} for f in plan.feeds.values()],
+                   "replacements_left_out": f.replacements_left_out, "message": f.message,
+                   "gaps": gaps_json(f.gaps)} for f in plan.feeds.values()],
         "missing_packages": plan.missing_models,
         "papers": {"to_translate": plan.papers_to_translate, "reused": plan.papers_reused},
         "sentences": {"model": plan.sentences_model, "cached": plan.sentences_cached},
         "api": {"papers": plan.api_papers, "requests": plan.api_requests},
         "estimate_seconds": round(estimate(plan), 1),
+        "throughput": [{"pair": f"{pair.source_lang}->{pair.target_lang}", "sentences": pair.stats.by_model,
+                        **speed.json()} for pair, speed in pair_rates(plan)],
     }
 
 
@@ -373,6 +395,8 @@ def dry_run_lines(plan: RunPlan) -> list[str]:
     for feed in plan.feeds.values():
         note = f" ({feed.status}: {feed.message})" if feed.message else ""
         lines.append(f"{feed.feed.name}: {feed.new} new, {feed.updated} updated{note}")
+        if feed.replacements_left_out:
+            lines.append(f"{feed.feed.name}: {left_out_words(feed.replacements_left_out)}")
         lines += [f"{feed.feed.name}: announcement {gap.describe()}" for gap in feed.gaps]
     for pair in plan.missing_models:
         lines.append(f"translation package {pair} is not installed: the build would "
@@ -383,8 +407,10 @@ def dry_run_lines(plan: RunPlan) -> list[str]:
     )
     if plan.api_requests:
         lines.append(f"arXiv API: {plan.api_papers} papers to ask in {plan.api_requests} requests")
+    model = "".join(f"; {pair.source_lang}->{pair.target_lang}: {pair.stats.by_model} sentences at {speed.describe()}"
+                    for pair, speed in pair_rates(plan))
     lines.append(
-        f"estimate: about {estimate(plan):.0f} s ({plan.requests} requests to arXiv, {plan.config.min_interval:g} s apart;"
-        f" {plan.sentences_model} sentences at {SECONDS_PER_SENTENCE:g} s each on CPU)"
+        f"estimate: about {estimate(plan):.0f} s ({plan.requests} requests to arXiv, {plan.config.min_interval:g} s apart"
+        f"{model})"
     )
     return lines

@@ -2,8 +2,8 @@
 
 A newcomer's first config should run and should explain itself: each key says what it
 does and what to put there. Two values cannot be guessed and are left as visible
-placeholders (``PLACEHOLDER_BASE_URL``, ``PLACEHOLDER_CONTACT``) that ``feedbridge
-doctor`` points out until they are replaced.
+placeholders (``PLACEHOLDER_BASE_URL``, and ``config.PLACEHOLDER_CONTACT``, which
+``build`` warns about too) that ``feedbridge doctor`` points out until they are replaced.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from feedbridge.atomicfile import write_atomic
-from feedbridge.config import CATEGORY_RE, DEFAULT_API_URL, LANG_RE, parse_config
+from feedbridge.config import CATEGORY_RE, DEFAULT_API_URL, LANG_RE, PLACEHOLDER_CONTACT, parse_config
 from feedbridge.errors import ConfigError
 from feedbridge.translate.backend import check_models
 
 PLACEHOLDER_BASE_URL = "https://you.github.io/feedbridge/"
-PLACEHOLDER_CONTACT = "mailto:you@example.org"
+# PLACEHOLDER_CONTACT, imported above, is the config stage's: `build` recognises it too.
 DEFAULT_CATEGORIES = ("cs.AI",)
 DEFAULT_TARGET = "ja"
 
@@ -53,7 +53,9 @@ translation:
   # `feedbridge models list` shows the installed translation packages.
   to: {target}
 {model_hint}
-# Conditional-GET state and other caches, relative to this file.
+# Kept between runs, relative to this file: arXiv's feeds as last fetched, the arXiv
+# API's answers, the translation memory and the measured translation speed.
+# FEEDBRIDGE_CACHE_DIR, when set, replaces this folder.
 cache_dir: .cache/feedbridge
 
 # One feed per category, written to <output_dir>/<category>.<language>.xml.

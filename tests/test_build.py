@@ -393,7 +393,7 @@ def test_enrich_false_skips_the_api_step(tmp_path, saved_feeds, installed_model)
 # --- the run summary ----------------------------------------------------------------
 
 FEED_KEYS = {"name", "status", "new", "updated", "kept", "untranslated", "in_fragments", "entries", "sentences", "seconds",
-             "message", "degraded", "gaps"}
+             "message", "degraded", "gaps", "replacements_left_out"}
 
 
 def test_json_summary_has_a_stable_schema(tmp_path, saved_feeds, installed_model):
