@@ -54,6 +54,28 @@ def test_a_stale_card_and_a_failed_card_carry_their_own_status_class():
     assert [card.get("class") for card in index.cssselect("li.feed")] == ["feed status-stale", "feed status-failed"]
 
 
+# --- 2. a feed URL breaks only after '/' or '.' ---------------------------------------
+
+
+def test_a_feed_url_breaks_only_after_a_slash_or_a_dot_and_copies_as_itself():
+    feed = feed_view("quant-ph.ja", FeedStatus.UPDATED, base_url=LONG_BASE)
+    (span,) = index_of(feed).cssselect("li.feed .url")
+    assert span.text_content() == feed.url(".xml")  # <wbr> adds no text: a copy is the URL
+    # lxml's HTML parser knows no void <wbr> and nests what follows in it: walk every span.
+    pieces = [piece.text for piece in span.iter("span") if piece is not span]
+    assert "".join(pieces) == feed.url(".xml")
+    assert [e.tag for e in span.iter() if e is not span] == ["span", *["wbr", "span"] * (len(pieces) - 1)]
+    assert len(pieces) > 5  # it may break at all
+    assert all(piece.endswith(("/", ".")) for piece in pieces[:-1]), pieces
+    assert "https://" in pieces[0]  # never between the two slashes of the scheme
+
+
+def test_wbr_is_written_as_a_void_element():
+    site = SiteView(LONG_BASE, (feed_view("quant-ph.ja", FeedStatus.UPDATED, base_url=LONG_BASE).summary(),))
+    html = IndexWriter().render(site)["index.html"]
+    assert b"<wbr>" in html and b"</wbr>" not in html
+
+
 @pytest.fixture
 def served_index(tmp_path):
     """An index of a stale, a failed and a partial feed with long URLs, and its stylesheet, served on loopback."""
@@ -70,7 +92,26 @@ def served_index(tmp_path):
     server.server_close()
 
 
-def test_in_a_phone_browser_only_failures_are_red(browser, served_index):
+# Where each .url's lines end: the characters either side of each line break.
+URL_LINE_BREAKS = """
+return Array.from(document.querySelectorAll('.url'), span => {
+  const chars = [];
+  const walker = document.createTreeWalker(span, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (let i = 0; i < node.data.length; i++) {
+      const range = document.createRange();
+      range.setStart(node, i); range.setEnd(node, i + 1);
+      chars.push([node.data[i], range.getBoundingClientRect().top]);
+    }
+  }
+  const breaks = [];
+  for (let i = 1; i < chars.length; i++) if (chars[i][1] > chars[i - 1][1] + 1) breaks.push(chars[i - 1][0] + chars[i][0]);
+  return breaks;
+});
+"""
+
+
+def test_in_a_phone_browser_urls_break_after_a_slash_or_a_dot_and_only_failures_are_red(browser, served_index):
     phone = {"width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": True}
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", phone)
     try:
@@ -78,8 +119,12 @@ def test_in_a_phone_browser_only_failures_are_red(browser, served_index):
         colours = browser.execute_script(
             "return Array.from(document.querySelectorAll('li.feed > p.status:first-of-type'),"
             " p => [p.closest('li').className, getComputedStyle(p).color])")
+        breaks = browser.execute_script(URL_LINE_BREAKS)
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     red = "rgb(179, 38, 30)"
     assert [(cls, colour == red) for cls, colour in colours] == [
         ("feed status-stale", False), ("feed status-failed", True), ("feed status-partial", True)]
+    assert all(breaks), "a URL that fits one line tests nothing"
+    for line_breaks in breaks:
+        assert all(pair[0] in "/." for pair in line_breaks), line_breaks

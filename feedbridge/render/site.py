@@ -13,6 +13,7 @@ favicon is an empty ``data:`` URL so that browsers do not ask for ``/favicon.ico
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from importlib import resources
@@ -103,8 +104,23 @@ def _feed_card(feed: FeedView, words: Words) -> etree._Element:
     if feed.gaps:
         card.append(_gap_list(feed, words))
     if feed.published:
-        card.append(E.P(_subscribe_link(feed, words), E.BR(), E.SPAN(E.CLASS("url"), feed.url(".xml"))))
+        card.append(E.P(_subscribe_link(feed, words), E.BR(), _url(feed.url(".xml"))))
     return card
+
+
+# Where a URL may break: after a '/' or a '.' that a letter or digit follows ("https://" stays whole).
+_URL_BREAK = re.compile(r"(?<=[/.])(?=[^/.])")
+
+
+def _url(url: str) -> etree._Element:
+    """A URL that breaks across lines only after a '/' or a '.', never inside a word (not at
+    its hyphens either): each piece is kept whole (``site.css``) and a ``<wbr>`` stands
+    between pieces. Copied, it is still the URL, since neither adds any text."""
+    first, *rest = _URL_BREAK.split(url)
+    span = E.SPAN(E.CLASS("url"), E.SPAN(first))
+    for piece in rest:
+        span.extend([E.WBR(), E.SPAN(piece)])
+    return span
 
 
 def _gap_list(feed: FeedView, words: Words) -> etree._Element:
@@ -246,4 +262,7 @@ def _document(title: str, body: etree._Element, feeds: Sequence[FeedView], words
         ],
     )
     page = E.HTML(head, body, lang=words.lang)
-    return tostring(page, doctype="<!DOCTYPE html>", encoding="utf-8", pretty_print=True)
+    # libxml2 knows no <wbr> (HTML 4) and closes it; HTML has no end tag for it. arXiv's
+    # text is escaped, so only our own elements can read "<wbr></wbr>".
+    return tostring(page, doctype="<!DOCTYPE html>", encoding="utf-8", pretty_print=True).replace(
+        b"<wbr></wbr>", b"<wbr>")
