@@ -4,17 +4,29 @@ break only between their parts on a phone, and a feed's papers split by announce
 from __future__ import annotations
 
 import re
+import shutil
 import threading
-from datetime import datetime, timezone
+from dataclasses import replace
+from pathlib import Path
+from datetime import date, datetime, timedelta, timezone
 from importlib import resources
 
 import lxml.html
 import pytest
 
-from feedbridge.model import FeedStatus
-from feedbridge.render.site import IndexWriter, StylesheetWriter
+from feedbridge.archive import Entry, archive_path
+from feedbridge.archive_file import dump, load
+from feedbridge.config import load_config
+from feedbridge.model import FeedStatus, SentencePair, TranslatedPaper, Translation
+from feedbridge.render.site import IndexWriter, PagesWriter, StylesheetWriter, page_days
 from feedbridge.render.view import FeedView, SiteView
 from feedbridge.serve import make_server
+from feedbridge.sources.arxiv_rss import parse_feed
+from feedbridge.verify import verify_site
+from support.builds import tiny_model_installed
+from support.config import BASE_URL
+from support.paths import QUANT_PH
+from support.site import build_site
 
 ERROR_RED = "#b3261e"
 LONG_BASE = "https://feeds.translations.example.org/arxiv/machine-translated/"
@@ -128,3 +140,155 @@ def test_in_a_phone_browser_urls_break_after_a_slash_or_a_dot_and_only_failures_
     assert all(breaks), "a URL that fits one line tests nothing"
     for line_breaks in breaks:
         assert all(pair[0] in "/." for pair in line_breaks), line_breaks
+
+
+# --- 3. a feed's papers, one page per announcement day -------------------------------
+
+NEWEST, MIDDLE, OLDEST = date(2025, 4, 29), date(2025, 4, 28), date(2025, 4, 25)
+
+
+def three_days() -> list[Entry]:
+    """Six real papers announced over three days, two a day, newest first; the newest day's
+    second paper announced late in its day in New York, which is the next day in UTC."""
+    papers = parse_feed(QUANT_PH.read_bytes(), "quant-ph").papers[:6]
+    new_york = timezone(timedelta(hours=-4))
+    moments = [datetime(day.year, day.month, day.day, hour, tzinfo=new_york)
+               for day in (NEWEST, MIDDLE, OLDEST) for hour in (21, 0)]
+    entries = []
+    for paper, moment in zip(papers, moments, strict=True):
+        paper = replace(paper, announced=moment)
+        title = Translation((SentencePair(paper.title, f"訳 {paper.arxiv_id}"),))
+        entries.append(Entry(TranslatedPaper(paper, "en", "ja", title, Translation(()), "translate-en_ja 1.0"), moment))
+    return entries
+
+
+def ids(page: lxml.html.HtmlElement) -> list[str]:
+    return [article.get("id") for article in page.cssselect("article.paper")]
+
+
+def test_a_window_of_three_days_has_a_page_for_the_newest_and_one_for_each_earlier_day():
+    entries = three_days()
+    feed = feed_view("quant-ph.ja", FeedStatus.UPDATED, entries)
+    pages = PagesWriter().render(feed)
+    assert list(pages) == ["quant-ph.ja.html", "quant-ph.ja/2025-04-28.html", "quant-ph.ja/2025-04-25.html"]
+    assert tuple(pages) == PagesWriter().files(feed.name, page_days(entries))
+    anchor = [f"arxiv-{entry.paper.arxiv_id.replace('/', '-')}" for entry in entries]
+
+    main = lxml.html.fromstring(pages["quant-ph.ja.html"])
+    assert ids(main) == anchor[:2]  # the newest day's papers only, 21:00 in New York included
+    assert main.cssselect("h1")[0].text_content() == feed.title
+    assert main.cssselect("header p.status") and main.cssselect("header a.button")  # status, subscribe
+    day_links = [a.get("href") for a in main.cssselect("nav.days a")]
+    assert day_links == ["quant-ph.ja/2025-04-28.html", "quant-ph.ja/2025-04-25.html"]
+    assert main.cssselect("nav.days [aria-current=page]")[0].text_content() == NEWEST.isoformat()
+    assert main.cssselect('link[rel="stylesheet"]')[0].get("href") == "style.css"
+
+    for path, own, newer, older in (("quant-ph.ja/2025-04-28.html", anchor[2:4], "../quant-ph.ja.html",
+                                     "2025-04-25.html"),
+                                    ("quant-ph.ja/2025-04-25.html", anchor[4:], "2025-04-28.html", None)):
+        page = lxml.html.fromstring(pages[path])
+        assert ids(page) == own, path
+        assert page.cssselect("h1")[0].text_content() == feed.title
+        assert page.cssselect('link[rel="stylesheet"]')[0].get("href") == "../style.css"
+        header_links = [a.get("href") for a in page.cssselect("header > p:first-child a")]
+        assert header_links == ["../index.html", "../quant-ph.ja.html"]
+        assert [a.get("href") for a in page.cssselect('nav.neighbours a[rel="prev"]')] == [newer]
+        assert [a.get("href") for a in page.cssselect('nav.neighbours a[rel="next"]')] == ([older] if older else [])
+        links = {a.get("href") for a in page.cssselect("nav.days a")}
+        assert "../quant-ph.ja.html" in links and all(link.startswith("../quant-ph.ja") or link.endswith(".html")
+                                                        for link in links)
+
+
+def test_every_page_link_of_a_day_page_resolves_inside_the_site(tmp_path):
+    pages = PagesWriter().render(feed_view("quant-ph.ja", FeedStatus.UPDATED, three_days()))
+    for path in pages:
+        page = lxml.html.fromstring(pages[path])
+        folder = (tmp_path / path).parent
+        for a in page.cssselect("nav a, header > p:first-child a"):
+            target = (folder / a.get("href")).resolve().relative_to(tmp_path.resolve()).as_posix()
+            assert target in {*pages, "index.html"}, (path, a.get("href"))
+
+
+def test_a_window_of_one_day_has_no_day_pages_and_no_day_list():
+    entries = [e for e in three_days() if e.updated.date() == MIDDLE]
+    pages = PagesWriter().render(feed_view("quant-ph.ja", FeedStatus.UPDATED, entries))
+    assert list(pages) == ["quant-ph.ja.html"]
+    page = lxml.html.fromstring(pages["quant-ph.ja.html"])
+    assert len(ids(page)) == 2 and not page.cssselect("nav")
+    assert PagesWriter().files("quant-ph.ja", page_days(entries)) == ("quant-ph.ja.html",)
+    assert PagesWriter().files("quant-ph.ja") == ("quant-ph.ja.html",)
+
+
+@pytest.fixture(scope="module")
+def paged_site(tmp_path_factory, tiny_argosmodel):
+    """A built site whose quant-ph.ja window is given a second announcement day, its
+    pages rendered again as a run would: a day page to lose and to find."""
+    folder = tmp_path_factory.mktemp("paged")
+    with tiny_model_installed(folder, tiny_argosmodel):
+        site = build_site(folder, BASE_URL)
+    return site, load_config(folder / "feeds.yaml")
+
+
+def test_verify_expects_each_day_page_of_the_window_and_no_other(paged_site, tmp_path):
+    built, config = paged_site
+    site = Path(shutil.copytree(built, tmp_path / "site"))
+    name = "quant-ph.ja"
+    archive = load((site / archive_path(name)).read_bytes(), name)
+    assert archive.entries
+    # Move the older half of the window to the day before, as a second day of the window would be.
+    half = len(archive.entries) // 2
+    earlier = tuple(replace(e, translated=replace(e.translated, paper=replace(
+        e.paper, announced=e.paper.announced - timedelta(days=1)))) for e in archive.entries[half:])
+    day = earlier[0].updated.date()
+    archive = replace(archive, entries=archive.entries[:half] + earlier,
+                      days=tuple(sorted({*archive.days, day})))
+    (site / archive_path(name)).write_bytes(dump(archive, name))
+    day_page = f"{name}/{day.isoformat()}.html"
+    assert any(f"{day_page}: missing" == str(p) for p in verify_site(site, config, config.base_url))
+
+    view = feed_view(name, FeedStatus.UPDATED, archive.entries)
+    for path, data in PagesWriter().render(view).items():
+        (site / path).parent.mkdir(exist_ok=True)
+        (site / path).write_bytes(data)
+    assert (site / day_page).is_file()
+    problems = [str(p) for p in verify_site(site, config, config.base_url)]
+    assert not [p for p in problems if p.startswith(f"{name}/") or p.startswith(f"{name}.html")], problems
+
+    stray = site / name / "2025-01-01.html"
+    stray.write_bytes((site / day_page).read_bytes())
+    problems = [str(p) for p in verify_site(site, config, config.base_url)]
+    assert f"{name}/2025-01-01.html: not part of the site" in problems
+
+
+def test_the_pages_of_a_feed_whose_archive_cannot_be_read_are_just_its_page(paged_site, tmp_path):
+    built, config = paged_site
+    site = Path(shutil.copytree(built, tmp_path / "site"))
+    (site / archive_path("quant-ph.ja")).write_bytes(b"{")
+    (site / "quant-ph.ja").mkdir()
+    (site / "quant-ph.ja" / "2025-04-28.html").write_bytes((site / "quant-ph.ja.html").read_bytes())
+    problems = [str(p) for p in verify_site(site, config, config.base_url)]
+    assert "quant-ph.ja/2025-04-28.html: not part of the site" in problems
+    assert not any(p.startswith("quant-ph.ja.html") for p in problems)
+
+
+def test_a_day_page_in_a_browser_loads_the_stylesheet_and_its_links_lead_to_pages(browser, tmp_path):
+    """A day page lies a folder down: its stylesheet, index and neighbour links must still resolve."""
+    feed = feed_view("quant-ph.ja", FeedStatus.UPDATED, three_days())
+    site = SiteView(feed.base_url, (feed.summary(),))
+    for writer, view in ((IndexWriter(), site), (StylesheetWriter(), site), (PagesWriter(), feed)):
+        for path, data in writer.render(view).items():
+            (tmp_path / path).parent.mkdir(exist_ok=True)
+            (tmp_path / path).write_bytes(data)
+    server = make_server(tmp_path, 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        browser.get(base + "quant-ph.ja/2025-04-28.html")
+        assert browser.execute_script("return document.styleSheets[0].cssRules.length") > 0  # ../style.css
+        hrefs = browser.execute_script("return Array.from(document.querySelectorAll('header a, nav a'), a => a.href)")
+    finally:
+        server.shutdown()
+        server.server_close()
+    local = {href.removeprefix(base) for href in hrefs if href.startswith(base)}
+    assert local == {"index.html", "quant-ph.ja.html", "quant-ph.ja/2025-04-25.html"}
+    assert all((tmp_path / path).is_file() for path in local)
