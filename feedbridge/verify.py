@@ -10,6 +10,8 @@ run would trip on:
 - each archive loads; each Atom document is well-formed, valid against RFC 4287's RELAX NG
   grammar (``render/atom.rng``), read by feedparser without ``bozo``, and holds exactly
   its archive's entries in order, under the feed's own id;
+- each feed has exactly its pages: its main page and one per earlier announcement day of
+  the window its archive holds (just the main page when the archive cannot be read);
 - the pages and the index parse as HTML with a body, the index links every page, the
   OPML lists every published feed, status.json names the configured feeds in order;
 - no file is there that no writer writes (a temporary file a killed write left, a stray);
@@ -25,6 +27,7 @@ import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from importlib import resources
 from itertools import zip_longest
@@ -40,7 +43,7 @@ from feedbridge.errors import FeedbridgeError
 from feedbridge.model import FeedStatus
 from feedbridge.render import FEED_WRITERS, PAGE_WRITERS, SITE_WRITERS
 from feedbridge.render.atom import atom_path, entry_id, feed_id, read_back
-from feedbridge.render.site import page_path
+from feedbridge.render.site import page_days, page_path
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 # A feed never published that this run did not build (its first fetch failed, or --only
@@ -75,10 +78,12 @@ def verify_site(
     site = Path(site)
     names = [feed.name for feed in config.feeds]
     statuses, problems = _read_status(site, names)
+    pages = {}
     for name in names:
-        problems += check_feed(site, name, config, (previous or {}).get(name), statuses.get(name))
-    problems += _check_files(site, names)
-    problems += _check_pages(site, names)
+        found, pages[name] = check_feed(site, name, config, (previous or {}).get(name), statuses.get(name))
+        problems += found
+    problems += _check_files(site, names, pages)
+    problems += _check_pages(site, names, pages)
     problems += _check_opml(site, base_url, [name for name in names if (site / atom_path(name)).is_file()])
     if (site / STATUS_FEED).is_file():  # a missing one is named by _check_files
         problems += _valid_atom(site, STATUS_FEED)[1]
@@ -98,20 +103,29 @@ def site_bytes(site: Path) -> int:
 
 
 def check_feed(site: Path, name: str, config: Config, previous: FeedArchive | None,
-               status: str | None) -> list[Problem]:
+               status: str | None) -> tuple[list[Problem], tuple[str, ...]]:
     """One feed's own files: all there (none, for a feed never published that this run did
     not build), its archive readable, its Atom document valid and the archive's window, and
     no entry of ``previous`` (its archive in the published site, if it had one) lost but by
-    the window's rules. ``status`` is the feed's status in the site's status.json."""
+    the window's rules. ``status`` is the feed's status in the site's status.json.
+
+    Also the feed's pages as its archive says they must be (one per announcement day of its
+    window; just its main page when the archive cannot be read), read while it is loaded."""
     own = feed_files(name)
     missing = [path for path in own if not (site / path).is_file()]
     if missing:
-        return _missing_feed(name, own, missing, previous, status)
+        archive = None if archive_path(name) in missing else _load_archive(site, name)[0]
+        return _missing_feed(name, own, missing, previous, status), _pages(name, archive)
     archive, problems = _load_archive(site, name)
     problems += _check_atom(site, name, archive)
     if previous is not None and archive is not None:
         problems += _lost_entries(name, previous, archive, config.max_entries)
-    return problems
+    return problems, _pages(name, archive)
+
+
+def _pages(name: str, archive: FeedArchive | None) -> tuple[str, ...]:
+    """The feed's pages for the window ``archive`` holds; its main page alone without one."""
+    return page_files(name, page_days(archive.entries) if archive is not None else ())
 
 
 def feed_files(name: str) -> tuple[str, ...]:
@@ -248,10 +262,11 @@ def _read_status(site: Path, names: Sequence[str]) -> tuple[dict[str, str], list
     return statuses, [Problem(STATUS_FILE, "; ".join(told) or f"lists {', '.join(listed)}, not the config's order")]
 
 
-def _check_files(site: Path, names: Sequence[str]) -> list[Problem]:
-    """The site-wide files are all there, and nothing is there that no writer writes: a
-    temporary file a killed write left, or anything else would be published with the site."""
-    site_wide = [*_site_wide_files(names), *(path for name in names for path in page_files(name)), STATUS_FILE]
+def _check_files(site: Path, names: Sequence[str], pages: Mapping[str, Sequence[str]]) -> list[Problem]:
+    """The site-wide files and every feed's ``pages`` are all there, and nothing is there
+    that no writer writes: a temporary file a killed write left, a page of a day the window
+    no longer holds, or anything else would be published with the site."""
+    site_wide = [*_site_wide_files(names), *(path for name in names for path in pages[name]), STATUS_FILE]
     expected = set(site_wide).union(*(feed_files(name) for name in names))
     problems = [Problem(path, "missing") for path in site_wide if not (site / path).is_file()]
     for path in sorted(_files_under(site)):
@@ -267,9 +282,10 @@ def _site_wide_files(names: Sequence[str]) -> list[str]:
     return [path for writer in SITE_WRITERS for path in writer.files(names)]
 
 
-def page_files(name: str) -> tuple[str, ...]:
-    """What the page writers write for a feed, on every run: its page."""
-    return tuple(path for writer in PAGE_WRITERS for path in writer.files(name))
+def page_files(name: str, days: Sequence[date] = ()) -> tuple[str, ...]:
+    """What the page writers write for a feed, on every run, when its window's entries were
+    announced on ``days`` (``render.site.page_days``): its page, and one per earlier day."""
+    return tuple(path for writer in PAGE_WRITERS for path in writer.files(name, days))
 
 
 def _files_under(site: Path) -> Iterator[str]:
@@ -279,12 +295,12 @@ def _files_under(site: Path) -> Iterator[str]:
             yield (Path(folder) / file).relative_to(site).as_posix()
 
 
-def _check_pages(site: Path, names: Sequence[str]) -> list[Problem]:
+def _check_pages(site: Path, names: Sequence[str], pages: Mapping[str, Sequence[str]]) -> list[Problem]:
     """Every HTML file parses with a body, and the index links every feed's page; one
     page at a time, so that a site of many feeds is checked in the memory of one."""
     problems = []
     index = None
-    for path in [*_site_wide_files(names), *(path for name in names for path in page_files(name))]:
+    for path in [*_site_wide_files(names), *(path for name in names for path in pages[name])]:
         if path.endswith(".html") and (site / path).is_file():
             page, found = _read_page(site, path)
             problems += found

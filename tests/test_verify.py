@@ -23,6 +23,7 @@ from feedbridge.cli import cli
 from feedbridge.config import Config, load_config, parse_config
 from feedbridge.model import FeedStatus
 from feedbridge.render import FEED_WRITERS, PAGE_WRITERS, SITE_WRITERS
+from feedbridge.render.site import page_days
 from feedbridge.render.view import FeedView, SiteView
 from feedbridge.verify import feed_files, Problem, verify_site
 from support.builds import tiny_model_installed
@@ -102,8 +103,10 @@ def test_a_problem_is_one_line_naming_its_file():
 def test_writers_say_the_files_they_render(built):
     view = site_view(built.out, built.config)
     for feed in view.feeds:
-        for writer in (*FEED_WRITERS, *PAGE_WRITERS):
+        for writer in FEED_WRITERS:
             assert tuple(writer.render(feed)) == writer.files(feed.name)
+        for writer in PAGE_WRITERS:
+            assert tuple(writer.render(feed)) == writer.files(feed.name, page_days(feed.entries))
     names = [feed.name for feed in view.feeds]
     for writer in SITE_WRITERS:
         assert tuple(writer.render(view)) == writer.files(names)

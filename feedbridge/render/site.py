@@ -13,9 +13,11 @@ favicon is an empty ``data:`` URL so that browsers do not ask for ``/favicon.ico
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timezone
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timezone
 from importlib import resources
+from pathlib import PurePosixPath
 
 from lxml import etree
 from lxml.html import builder as E
@@ -38,6 +40,22 @@ _CSP = "default-src 'none'; style-src 'self'; img-src data:; base-uri 'none'; fo
 def page_path(name: str) -> str:
     """The feed's page, relative to the site root (and so its link from the index)."""
     return f"{name}.html"
+
+
+def day_page_path(name: str, day: date) -> str:
+    """The page of one earlier announcement day of the feed, relative to the site root."""
+    return f"{name}/{day.isoformat()}.html"
+
+
+def entry_day(entry: Entry) -> date:
+    """The announcement day an entry belongs to: its latest version's, as the window counts
+    its days (``archive.merge``)."""
+    return entry.updated.date()
+
+
+def page_days(entries: Iterable[Entry]) -> tuple[date, ...]:
+    """The announcement days of a window's entries, newest first: one page each."""
+    return tuple(sorted({entry_day(entry) for entry in entries}, reverse=True))
 
 
 class StylesheetWriter:
@@ -72,13 +90,23 @@ class IndexWriter:
 
 
 class PagesWriter:
-    """``<name>.html``, a feed's page: its entries, each translated sentence above its original."""
+    """A feed's pages, one per announcement day of its window, each translated sentence
+    above its original: ``<name>.html`` holds the newest day's papers, and
+    ``<name>/<YYYY-MM-DD>.html`` each earlier day's; every page lists every day."""
 
-    def files(self, name: str) -> tuple[str, ...]:
-        return (page_path(name),)
+    def files(self, name: str, days: Iterable[date] = ()) -> tuple[str, ...]:
+        """The pages of the feed whose entries were announced on ``days`` (``page_days``)."""
+        newest, *earlier = sorted(set(days), reverse=True) or [None]
+        return (page_path(name), *(day_page_path(name, day) for day in earlier))
 
     def render(self, feed: FeedView) -> dict[str, bytes]:
-        return {page_path(feed.name): _feed_page(feed)}
+        days = page_days(feed.entries)
+        if not days:
+            return {page_path(feed.name): _feed_page(feed, None, days)}
+        return {
+            page_path(feed.name) if position == 0 else day_page_path(feed.name, day): _feed_page(feed, day, days)
+            for position, day in enumerate(days)
+        }
 
 
 def _run_line(site: SiteView, words: Words) -> etree._Element:
@@ -103,8 +131,23 @@ def _feed_card(feed: FeedView, words: Words) -> etree._Element:
     if feed.gaps:
         card.append(_gap_list(feed, words))
     if feed.published:
-        card.append(E.P(_subscribe_link(feed, words), E.BR(), E.SPAN(E.CLASS("url"), feed.url(".xml"))))
+        card.append(E.P(_subscribe_link(feed, words), E.BR(), _url(feed.url(".xml"))))
     return card
+
+
+# Where a URL may break: after a '/' or a '.' that a letter or digit follows ("https://" stays whole).
+_URL_BREAK = re.compile(r"(?<=[/.])(?=[^/.])")
+
+
+def _url(url: str) -> etree._Element:
+    """A URL that breaks across lines only after a '/' or a '.', never inside a word (not at
+    its hyphens either): each piece is kept whole (``site.css``) and a ``<wbr>`` stands
+    between pieces. Copied, it is still the URL, since neither adds any text."""
+    first, *rest = _URL_BREAK.split(url)
+    span = E.SPAN(E.CLASS("url"), E.SPAN(first))
+    for piece in rest:
+        span.extend([E.WBR(), E.SPAN(piece)])
+    return span
 
 
 def _gap_list(feed: FeedView, words: Words) -> etree._Element:
@@ -136,20 +179,68 @@ def _subscribe_link(feed: FeedView, words: Words) -> etree._Element:
     )
 
 
-def _feed_page(feed: FeedView) -> bytes:
+def _feed_page(feed: FeedView, day: date | None, days: Sequence[date]) -> bytes:
+    """The page of one announcement ``day`` of the feed (the newest: its main page), with
+    the feed's header, the list of its ``days`` when there are several, and the day's papers."""
     words = feed.words
-    header = E.HEADER(
-        E.P(E.A(words.all_feeds, href=INDEX)),
-        E.H1(feed.title),
-        _status_line(feed, words),
-    )
+    newest = not days or day == days[0]
+    root = "" if newest else "../"  # a day page lies in the <name>/ folder
+    back = E.P(E.A(words.all_feeds, href=root + INDEX))
+    if not newest:
+        back.extend([E.BR(), E.A(words.latest_day, href=root + page_path(feed.name))])
+    header = E.HEADER(back, E.H1(feed.title), _status_line(feed, words))
     if feed.gaps:
         header.append(_gap_list(feed, words))
     if feed.published:
         header.append(E.P(_subscribe_link(feed, words)))
-    papers = [_paper(entry, feed.engine) for entry in feed.entries] or [E.P(words.no_papers)]
-    body = E.BODY(header, E.MAIN(*papers), _footer([feed], words))
-    return _document(feed.title, body, [feed], words)
+    if len(days) > 1:
+        header.append(_day_list(feed, day, days, root, words))
+    main = E.MAIN()
+    if day is not None and len(days) > 1:
+        main.append(E.H2(E.CLASS("day"), words.day_papers.format(day=day.isoformat())))
+    main.extend([_paper(entry, feed.engine) for entry in feed.entries if day is None or entry_day(entry) == day]
+                or [E.P(words.no_papers)])
+    if len(days) > 1:
+        main.append(_neighbours(feed, day, days, root, words))
+    body = E.BODY(header, main, _footer([feed], words))
+    title = feed.title if newest else f"{feed.title}: {day.isoformat()}"
+    return _document(title, body, [feed], words, root)
+
+
+def _day_href(feed: FeedView, day: date, days: Sequence[date], root: str) -> str:
+    """The link to a day's page from a page at ``root`` ("../" from a day page, whose
+    neighbours lie beside it): the newest day is the main page."""
+    if day == days[0]:
+        return root + page_path(feed.name)
+    return PurePosixPath(day_page_path(feed.name, day)).name if root else day_page_path(feed.name, day)
+
+
+def _day_list(feed: FeedView, current: date, days: Sequence[date], root: str, words: Words) -> etree._Element:
+    """Every announcement day of the window, newest first, each a link but the page's own."""
+    items = []
+    for day in days:
+        papers = words.papers.format(count=sum(entry_day(entry) == day for entry in feed.entries))
+        if day == current:
+            items.append(E.LI(E.STRONG(E.CLASS("date"), day.isoformat(), **{"aria-current": "page"}), f" ({papers})"))
+        else:
+            items.append(E.LI(E.A(E.CLASS("date"), day.isoformat(), href=_day_href(feed, day, days, root)),
+                              f" ({papers})"))
+    return E.NAV(E.CLASS("days"), E.P(words.announcement_days), E.UL(*items))
+
+
+def _neighbours(feed: FeedView, current: date, days: Sequence[date], root: str, words: Words) -> etree._Element:
+    """Links to the newer and the older announcement day, where there is one."""
+    at = days.index(current)
+    links = []
+    if at > 0:
+        links.append(E.A(words.newer_day.format(day=days[at - 1].isoformat()), rel="prev",
+                         href=_day_href(feed, days[at - 1], days, root)))
+    if at + 1 < len(days):
+        if links:
+            links.append(SEPARATOR)
+        links.append(E.A(words.older_day.format(day=days[at + 1].isoformat()), rel="next",
+                         href=_day_href(feed, days[at + 1], days, root)))
+    return E.NAV(E.CLASS("neighbours"), E.P(*links))
 
 
 def _paper(entry: Entry, engine: str) -> etree._Element:
@@ -228,8 +319,9 @@ def _footer(feeds: Sequence[FeedView], words: Words) -> etree._Element:
     )
 
 
-def _document(title: str, body: etree._Element, feeds: Sequence[FeedView], words: Words) -> bytes:
-    """A complete page: UTF-8, mobile viewport, local stylesheet, a policy that allows nothing else."""
+def _document(title: str, body: etree._Element, feeds: Sequence[FeedView], words: Words, root: str = "") -> bytes:
+    """A complete page: UTF-8, mobile viewport, local stylesheet, a policy that allows nothing
+    else. ``root`` leads from the page's folder to the site's root ("../" from a day page)."""
     head = E.HEAD(
         E.META(charset="utf-8"),
         E.META(**{"http-equiv": "Content-Security-Policy", "content": _CSP}),
@@ -237,7 +329,7 @@ def _document(title: str, body: etree._Element, feeds: Sequence[FeedView], words
         E.META(name="referrer", content="no-referrer"),
         E.TITLE(title),
         E.LINK(rel="icon", href="data:,"),
-        E.LINK(rel="stylesheet", href=STYLESHEET),
+        E.LINK(rel="stylesheet", href=root + STYLESHEET),
         *[
             E.LINK(rel="alternate", type=media_type, title=feed.title, href=feed.url(suffix))
             for feed in feeds
@@ -246,4 +338,7 @@ def _document(title: str, body: etree._Element, feeds: Sequence[FeedView], words
         ],
     )
     page = E.HTML(head, body, lang=words.lang)
-    return tostring(page, doctype="<!DOCTYPE html>", encoding="utf-8", pretty_print=True)
+    # libxml2 knows no <wbr> (HTML 4) and closes it; HTML has no end tag for it. arXiv's
+    # text is escaped, so only our own elements can read "<wbr></wbr>".
+    return tostring(page, doctype="<!DOCTYPE html>", encoding="utf-8", pretty_print=True).replace(
+        b"<wbr></wbr>", b"<wbr>")

@@ -52,6 +52,11 @@ class Words:
     subscribe_atom: str
     subscribe_json: str
     all_feeds: str
+    latest_day: str  # a day page's link to the feed's main page
+    announcement_days: str  # the list of a feed's days
+    day_papers: str  # {day}
+    newer_day: str  # {day}
+    older_day: str  # {day}
     no_papers: str
     papers: str  # {count}
     last_announcement: str  # {day}
@@ -97,6 +102,11 @@ ENGLISH = Words(
     subscribe_atom="Subscribe (Atom)",
     subscribe_json="JSON Feed",
     all_feeds="← All feeds",
+    latest_day="← This feed's latest papers",
+    announcement_days="Announcement days:",
+    day_papers="Papers announced {day}",
+    newer_day="← Newer: {day}",
+    older_day="Older: {day} →",
     no_papers="No papers yet.",
     papers="{count} papers",
     last_announcement="last announcement {day}",
@@ -150,6 +160,11 @@ JAPANESE = Words(
     subscribe_atom="購読 (Atom)",
     subscribe_json="JSON Feed",
     all_feeds="← すべてのフィード",
+    latest_day="← このフィードの最新の論文",
+    announcement_days="告知日:",
+    day_papers="{day} に告知された論文",
+    newer_day="← 新しい日: {day}",
+    older_day="古い日: {day} →",
     no_papers="まだ論文はありません。",
     papers="論文 {count} 件",
     last_announcement="最新の告知 {day}",
