@@ -198,7 +198,7 @@ def _load(config_path: Path):
 @click.option("--summary", "summary_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Append the run summary as a Markdown table to FILE (CI passes $GITHUB_STEP_SUMMARY).")
 @click.option("--json", "as_json", is_flag=True,
-              help="Print the run summary as JSON on stdout (schema: README, 'build --json').")
+              help="Print the run summary as JSON on stdout (schema: docs/commands.md, 'build --json').")
 @click.option("--dry-run", is_flag=True,
               help="Say what would be fetched, how many papers are new, how many sentences need the"
               " model, and how long it would take; write nothing.")
@@ -293,10 +293,11 @@ def verify(ctx: click.Context, site_dir: Path | None, config_path: Path, previou
     if problems:
         click.echo(f"{site}: {len(problems)} problems; do not publish it")
         sys.exit(int(ExitCode.FAILED))
+    from feedbridge.report import feeds_counted
     from feedbridge.verify import site_bytes
 
     size = f"{site_bytes(site):,} of {config.max_site_bytes:,} bytes (site.max_bytes)"
-    click.echo(f"{site}: verified, all {len(config.feeds)} feeds, {size}"
+    click.echo(f"{site}: verified, all {feeds_counted(len(config.feeds))}, {size}"
                + (f"; nothing lost since {previous}" if previous else ""))
 
 

@@ -29,6 +29,7 @@ from feedbridge.errors import ExitCode, FeedbridgeError, ModelError, NotFoundErr
 from feedbridge.fetch import Fetcher, FetchSettings, user_agent
 from feedbridge.sources.arxiv_api import parse_answer, query_url
 from feedbridge.sources.arxiv_rss import parse_feed
+from feedbridge.report import feeds_counted
 from feedbridge.starter import PLACEHOLDER_BASE_URL, PLACEHOLDER_CONTACT
 from feedbridge.translate import packages
 from feedbridge.translate.backend import check_models
@@ -160,7 +161,7 @@ def check_config(path: Path) -> tuple[Config | None, Check]:
         fix = "fix what the message names" if Path(path).exists() else "create one with 'feedbridge init'"
         return None, Check("config", False, str(error), fix)
     feeds = ", ".join(feed.name for feed in config.feeds)
-    return config, Check("config", True, f"{path}: {len(config.feeds)} feeds ({feeds})")
+    return config, Check("config", True, f"{path}: {feeds_counted(len(config.feeds))} ({feeds})")
 
 
 def check_package(source: str, target: str) -> Check:

@@ -8,7 +8,7 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """Every exit status the CLI can return (documented in the README)."""
+    """Every exit status the CLI can return (documented in docs/commands.md, Exit codes)."""
 
     OK = 0
     FAILED = 1  # the run failed: nothing new was published

@@ -132,6 +132,11 @@ _RUN_COUNTS = (
 )
 
 
+def feeds_counted(n: int) -> str:
+    """"1 feed", "2 feeds": every line that counts feeds says it alike."""
+    return f"{n} feed" if n == 1 else f"{n} feeds"
+
+
 def run_line(report: BuildReport, target: Path) -> str:
     """The run's last line: where the site was published and what happened to its feeds,
     or that nothing was published."""
@@ -141,8 +146,7 @@ def run_line(report: BuildReport, target: Path) -> str:
     for status, words in _RUN_COUNTS:
         n = sum(outcome.status == status for outcome in report.outcomes)
         if n:
-            feeds = "" if counts else " feed" if n == 1 else " feeds"
-            counts.append(words.format(n=n, feeds=feeds))
+            counts.append(words.format(n=n, feeds="") if counts else words.format(n="", feeds=feeds_counted(n)))
     return f"published in {target}: {', '.join(counts) or 'no feeds'}"
 
 

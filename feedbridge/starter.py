@@ -24,7 +24,7 @@ DEFAULT_TARGET = "ja"
 
 _TEMPLATE = """\
 # feedbridge: which arXiv categories to translate, into which language, and where the
-# feeds go. Every key is described in README.md ("Configuration").
+# feeds go. Every key is described in docs/configuration.md.
 # Check this file and your set-up with `feedbridge doctor`, then run `feedbridge build`.
 
 site:

@@ -178,7 +178,7 @@ def test_package_versions():
 def test_config_valid_and_invalid(tmp_path):
     config, check = doctor.check_config(write_config(tmp_path, DOWN))
     assert check.ok and config.feeds[0].category == "quant-ph"
-    assert check.detail == f"{tmp_path / 'feeds.yaml'}: 1 feeds (quant-ph.ja)"
+    assert check.detail == f"{tmp_path / 'feeds.yaml'}: 1 feed (quant-ph.ja)"
     config, check = doctor.check_config(write_config(tmp_path, DOWN, to="xx"))
     assert config is None and not check.ok
     assert "feeds[0].to: expected a language with an Argos Translate package" in check.detail

@@ -36,7 +36,7 @@ def test_make_run_says_feedbridges_exit_code_before_makes_error(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert made.returncode == 2, made.stderr  # make's own, whatever the recipe's
     lines = made.stderr.splitlines()
-    said = lines.index(f"feedbridge exited with code {int(ExitCode.MODEL)} (see 'Exit codes' in README.md)")
+    said = lines.index(f"feedbridge exited with code {int(ExitCode.MODEL)} (see 'Exit codes' in docs/commands.md)")
     assert lines[said - 1].startswith("Error: cannot reach the Argos package index")  # feedbridge's own line
     assert lines[said + 1].startswith("make: ***") and lines[said + 1].endswith(f"Error {int(ExitCode.MODEL)}")
     assert made.stdout.splitlines()[0] == f"{venv}/bin/feedbridge build --config {config}"  # the command, as make shows it
