@@ -86,15 +86,27 @@ def run(papers: int, feeds: int, workdir: Path, packages: Path) -> tuple[float, 
         f"window: {{max_entries: {papers}}}\n"
         "feeds: [" + ", ".join(names) + "]\n"
     )
+    peak = run_dir / "peak-rss-mb"
     env = {**os.environ, "ARGOS_PACKAGES_DIR": str(packages), "FEEDBRIDGE_CACHE_DIR": str(run_dir / "cache"),
-           "PYTHONPATH": str(REPO)}
-    command = [sys.executable, "-m", "feedbridge.cli", "-q", "build", "--config", str(config),
+           "PYTHONPATH": os.pathsep.join((str(REPO), str(REPO / "tools"))), "LOAD_PEAK_FILE": str(peak)}
+    command = [sys.executable, "-c", _BUILD_REPORTING_PEAK, "-q", "build", "--config", str(config),
                "--from-dir", str(saved), "--offline"]
     started = time.monotonic()
-    process = subprocess.Popen(command, env=env)
-    _, status, usage = os.wait4(process.pid, 0)
+    status = subprocess.run(command, env=env).returncode
     seconds = time.monotonic() - started
-    return seconds, usage.ru_maxrss // 1024, os.waitstatus_to_exitcode(status)
+    return seconds, round(float(peak.read_text())), status
+
+
+# `feedbridge build` in a process that writes its own peak RSS (VmHWM, bench.peak_rss_mb) to
+# $LOAD_PEAK_FILE as it exits. Not the parent's ru_maxrss of the child: Linux carries the
+# parent's high-water mark over through fork and exec, and this script's own feeds would count.
+_BUILD_REPORTING_PEAK = """
+import atexit, os, pathlib
+from bench import peak_rss_mb
+atexit.register(lambda: pathlib.Path(os.environ["LOAD_PEAK_FILE"]).write_text(str(peak_rss_mb())))
+from feedbridge.cli import main
+main()
+"""
 
 
 def install_tiny_model(workdir: Path) -> Path:
