@@ -297,7 +297,7 @@ def verify(ctx: click.Context, site_dir: Path | None, config_path: Path, previou
     from feedbridge.verify import site_bytes
 
     size = f"{site_bytes(site):,} of {config.max_site_bytes:,} bytes (site.max_bytes)"
-    click.echo(f"{site}: verified, all {feeds_counted(len(config.feeds))}, {size}"
+    click.echo(f"{site}: verified, {feeds_counted(len(config.feeds))}, {size}"
                + (f"; nothing lost since {previous}" if previous else ""))
 
 

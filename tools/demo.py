@@ -52,7 +52,9 @@ cache_dir: cache
 feeds:
 {feeds}
 """
-CONTACT = "https://github.com/feedbridge/feedbridge"
+# The demo never asks arXiv (saved feeds, --offline): a reserved .invalid address, not the
+# shipped placeholder a real build is warned about.
+CONTACT = "mailto:demo@feedbridge.invalid"
 
 
 def feedbridge_command() -> list[str]:
