@@ -159,8 +159,9 @@ def _load(config_path: Path):
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write the feeds here instead of the config's site.output_dir.")
 @click.option("--from-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Read saved feeds DIR/<category>.xml instead of fetching from arXiv"
-              " (the arXiv API is not asked either: enrichment uses its cache).")
+              help="Read what 'feedbridge fetch --out DIR' saved instead of the network: the feeds"
+              " DIR/<category>.xml, the previous site DIR/previous (unless the output folder's is as new),"
+              " the missed days DIR/missed and the API's answers DIR/arxiv-api.json (with the cache's).")
 @click.option("--offline", is_flag=True,
               help="Make no network connection: the feeds are the copies the last online run kept"
               " (or --from-dir's), enrichment uses its cache, the previous state is the output"
@@ -547,7 +548,7 @@ class _Shard(click.ParamType):
 @cache.command("fill")
 @config_option
 @click.option("--from-dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="The saved feeds the build will read (DIR/<category>.xml).")
+              help="The folder the build will read ('feedbridge fetch --out DIR').")
 @click.option("--shard", required=True, type=_Shard(), help="This job's share: K of N.")
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The memory file to write this shard's translations to.")

@@ -91,7 +91,7 @@ PASS_PAPERS = 1000
 @dataclass(frozen=True)
 class BuildOptions:
     out_dir: Path | None = None  # overrides site.output_dir
-    from_dir: Path | None = None  # read DIR/<category>.xml instead of the network
+    from_dir: Path | None = None  # read what feedbridge fetch saved in DIR instead of the network
     offline: bool = False  # no network connection: the feeds from the fetch cache, no package installed
     only: tuple[str, ...] = ()  # feed names or categories to build; empty: all
     base_url: str | None = None  # overrides site.base_url

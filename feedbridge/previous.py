@@ -178,7 +178,8 @@ def saved_site(from_dir: Path) -> SavedSite | None:
         if not isinstance(read_from, str) or not all(isinstance(v, str) for v in unreadable.values()):
             raise TypeError("a field of the wrong type")
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-        raise FeedbridgeError(f"{record}: not the record feedbridge fetch writes ({type(err).__name__}: {err})") from None
+        raise FeedbridgeError(f"{record}: not the record feedbridge fetch writes ({type(err).__name__}: {err})"
+                              ) from None
     return SavedSite(from_dir, read_from, unreadable)
 
 

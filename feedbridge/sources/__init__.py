@@ -57,7 +57,8 @@ def missed_day_source(api_url: str, fetcher: Fetcher, holidays: Iterable[date],
             (save_to / MISSED_DIR).mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise OutputError(f"{save_to / MISSED_DIR}: cannot write: {err.strerror or err}") from None
-        return lambda day, known: SavingMissedDay(MissedDay(day, known_ids(known), ranges), SavedMissedDay(save_to, day))
+        return lambda day, known: SavingMissedDay(MissedDay(day, known_ids(known), ranges),
+                                                  SavedMissedDay(save_to, day))
     return lambda day, known: MissedDay(day, known_ids(known), ranges)
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from feedbridge.atomicfile import write_atomic
 from feedbridge.errors import FeedbridgeError
 from feedbridge.model import SourceFeed
-from feedbridge.sources.arxiv_missed import NotRecoverable
+from feedbridge.sources.arxiv_missed import MissedDay, NotRecoverable
 from feedbridge.sources.arxiv_rss import Clock, parse_feed, utc_now
 from feedbridge.sources.paper_json import paper_from_json, paper_json
 
@@ -103,7 +103,7 @@ class SavingMissedDay:
     """A missed day read from the arXiv API whose answer is also kept for a build from the
     folder (``feedbridge fetch``): its papers, or why it is not recoverable."""
 
-    source: object  # arxiv_missed.MissedDay
+    source: MissedDay
     saved: SavedMissedDay
 
     def location(self, category: str) -> str:
