@@ -14,7 +14,6 @@ import json
 import re
 import reprlib
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -24,8 +23,8 @@ from jsonschema import Draft202012Validator, FormatChecker, ValidationError, val
 from feedbridge import __version__
 from feedbridge.archive import Accounted, Batch, DayRecord, Entry, FeedArchive
 from feedbridge.errors import FeedbridgeError
-from feedbridge.model import Author, Paper, SentencePair, TranslatedPaper, Translation
-from feedbridge.sources.arxiv_links import arxiv_links
+from feedbridge.model import SentencePair, TranslatedPaper, Translation
+from feedbridge.sources.paper_json import paper_from_json, paper_json
 from feedbridge.sources.arxiv_xml import ARXIV_ID
 
 FORMAT = 1  # bumped when the JSON layout changes incompatibly
@@ -406,18 +405,8 @@ def _json_path(parts: Iterable[str | int]) -> str:
 
 def _entry_json(entry: Entry) -> dict[str, Any]:
     translated = entry.translated
-    paper = asdict(translated.paper)
-    del paper["links"]  # derived from the id and the comment on load
-    if not paper["recovered"]:  # the usual case, left out as 0.1 wrote it
-        del paper["recovered"]
-    for key in ("submitted", "first_submitted"):  # where the API told them
-        if paper[key] is None:
-            del paper[key]
-        else:
-            paper[key] = paper[key].isoformat()
-    paper["announced"] = translated.paper.announced.isoformat()
     return {
-        "paper": paper,
+        "paper": paper_json(translated.paper),
         "published": entry.published.isoformat(),
         "source_lang": translated.source_lang,
         "target_lang": translated.target_lang,
@@ -437,7 +426,7 @@ def _sentences_json(translation: Translation) -> list[list[Any]]:
 
 def _entry_from(data: dict[str, Any]) -> Entry:
     translated = TranslatedPaper(
-        paper=_paper_from(data["paper"]),
+        paper=paper_from_json(data["paper"]),
         source_lang=data["source_lang"],
         target_lang=data["target_lang"],
         title=_sentences_from(data["title"]),
@@ -445,18 +434,6 @@ def _entry_from(data: dict[str, Any]) -> Entry:
         translator=data["translator"],
     )
     return Entry(translated, datetime.fromisoformat(data["published"]))
-
-
-def _paper_from(data: dict[str, Any]) -> Paper:
-    """Fields this version knows are read; a field a newer version added is ignored."""
-    values = {f.name: data[f.name] for f in fields(Paper) if f.name in data and f.name != "links"}
-    values["links"] = arxiv_links(values["arxiv_id"], values["version"], values.get("comment"))
-    values["authors"] = tuple(Author(a["name"], tuple(a.get("affiliations", ()))) for a in values["authors"])
-    values["categories"] = tuple(values["categories"])
-    for key in ("announced", "submitted", "first_submitted"):
-        if key in values:
-            values[key] = datetime.fromisoformat(values[key])
-    return Paper(**values)
 
 
 def _sentences_from(data: list[list[Any]]) -> Translation:

@@ -183,8 +183,9 @@ def _load(config_path: Path):
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write the feeds here instead of the config's site.output_dir.")
 @click.option("--from-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Read saved feeds DIR/<category>.xml instead of fetching from arXiv"
-              " (the arXiv API is not asked either: enrichment uses its cache).")
+              help="Read what 'feedbridge fetch --out DIR' saved instead of the network: the feeds"
+              " DIR/<category>.xml, the previous site DIR/previous (unless the output folder's is as new),"
+              " the missed days DIR/missed and the API's answers DIR/arxiv-api.json (with the cache's).")
 @click.option("--offline", is_flag=True,
               help="Make no network connection: the feeds are the copies the last online run kept"
               " (or --from-dir's), enrichment uses its cache, the previous state is the output"
@@ -589,7 +590,7 @@ class _Shard(click.ParamType):
 @cache.command("fill", short_help="Translate one shard of a build's sentences into a file.")
 @config_option
 @click.option("--from-dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="The saved feeds the build will read (DIR/<category>.xml).")
+              help="The folder the build will read ('feedbridge fetch --out DIR').")
 @click.option("--shard", required=True, type=_Shard(), help="This job's share: K of N.")
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The memory file to write this shard's translations to.")
@@ -653,21 +654,32 @@ def cache_prune(config_path: Path, unused_days: int, uninstalled: bool) -> None:
 @cli.command(short_help="Save what a build reads from arXiv, for builds offline.")
 @config_option
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="The folder to save the feeds in, as DIR/<category>.xml.")
+              help="The folder to save what a build reads in: the feeds, the previous site, the missed days"
+              " and the API's answers.")
+@click.option("--out-dir", "site_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The output folder the build will have, whose site may be the previous one"
+              " (default: site.output_dir).")
+@click.option("--base-url", help="The site's public URL, overriding site.base_url (CI passes the Pages URL);"
+              " the previous site is read from it unless the output folder holds a newer one.")
+@now_option
 @click.pass_context
-def fetch(ctx: click.Context, config_path: Path, out_dir: Path) -> None:
-    """Fetch what a build reads from arXiv once, politely, for builds that read it offline.
+def fetch(ctx: click.Context, config_path: Path, out_dir: Path, site_dir: Path | None, base_url: str | None,
+          now: datetime | None) -> None:
+    """Fetch what a build reads from the network once, politely, for builds that read it offline.
 
-    Saves every configured category's feed in DIR, and keeps the arXiv API's answers for
-    their papers in the cache folder; then 'build --from-dir DIR' (or 'cache fill
+    Plans the build an online 'build' would run at --now, up to its translation, and
+    saves in DIR what it read: every configured category's feed, the previous site
+    (DIR/previous), the missed days read back from the arXiv API (DIR/missed) and the
+    API's answers (DIR/arxiv-api.json); then 'build --from-dir DIR' (or 'cache fill
     --from-dir DIR') needs no network. Exits 0 when every feed was saved, 4 when some
     were, 1 when none."""
     from feedbridge.errors import ExitCode
-    from feedbridge.pipeline import fetch_inputs
+    from feedbridge.pipeline import BuildOptions, fetch_inputs
 
     out = _output(ctx)
     config = _load(config_path)
-    fetched = fetch_inputs(config, out_dir, log=out.info)
+    options = BuildOptions(out_dir=site_dir, base_url=base_url, now=now)
+    fetched = fetch_inputs(config, out_dir, options, log=out.info, detail=out.detail)
     for category, why in fetched.failed.items():
         out.error(f"{category}: not saved: {why}")
     click.echo(f"{len(fetched.saved)} of {len(fetched.saved) + len(fetched.failed)} feeds saved in {out_dir}")

@@ -56,7 +56,7 @@ from feedbridge.fetch import fetcher_for
 from feedbridge.model import FeedStatus, Paper, SourceFeed, TranslatedPaper
 from feedbridge.previous import (
     Found, Histories, History, PreviousSite, PublishedSite, SpooledSite, dropped_feeds, previous_site,
-    previous_status, site_fetcher,
+    previous_status, save_site, saved_site, site_fetcher,
 )
 from feedbridge.publish import CarryError, carry, discard, recover, stage, swap, write_feed
 from feedbridge.render import PAGE_WRITERS, SITE_WRITERS
@@ -66,16 +66,17 @@ from feedbridge.render.view import FeedView, SiteView
 from feedbridge.report import (
     BuildReport, FeedOutcome, last_success, status_document, status_events, status_line,
 )
-from feedbridge.sources import NotRecoverable, bounding_papers, feed_source, missed_day_source
+from feedbridge.sources import (
+    NotRecoverable, bounding_papers, feed_source, missed_day_source, saved_missed_day_source,
+)
 from feedbridge.sources.arxiv_api import BATCH_SIZE as API_BATCH_SIZE
 from feedbridge.sources.arxiv_api import EnrichmentResult, enrich, unanswered
-from feedbridge.sources.arxiv_rss import parse_feed
 from feedbridge.translate import TranslationStats, throughput
 from feedbridge.translate.backend import MODEL_KINDS, Backend, backend_settings, check_models
 from feedbridge.translate.engine import TranslationJob, paper_identity, prepare, run
 from feedbridge.translate.memory import FILE_NAME as MEMORY_FILE
 from feedbridge.translate.memory import TranslationMemory
-from feedbridge.verify import verify_site
+from feedbridge.verify import feed_files, verify_site
 
 Log = Callable[[str], None]
 Progress = Callable[[str, int, int], None]  # (language pair, sentences done, sentences in total)
@@ -90,12 +91,13 @@ PASS_PAPERS = 1000
 @dataclass(frozen=True)
 class BuildOptions:
     out_dir: Path | None = None  # overrides site.output_dir
-    from_dir: Path | None = None  # read DIR/<category>.xml instead of the network
+    from_dir: Path | None = None  # read what feedbridge fetch saved in DIR instead of the network
     offline: bool = False  # no network connection: the feeds from the fetch cache, no package installed
     only: tuple[str, ...] = ()  # feed names or categories to build; empty: all
     base_url: str | None = None  # overrides site.base_url
     now: datetime | None = None  # the run's clock (--now, SOURCE_DATE_EPOCH); None: the real time
     memory_only: bool = False  # every sentence from the translation memory (a matrix's shards filled it), no model
+    fetch_to: Path | None = None  # feedbridge fetch: read as an online build, keep all it read here, translate nothing
 
 
 @dataclass
@@ -229,9 +231,11 @@ class _Run:
         # Offline, the feeds are the copies earlier runs kept: read, never written.
         self.fetcher = (fetcher_for(config, cache=options.offline or not dry_run, offline=options.offline)
                         if options.from_dir is None else None)
-        self.source = feed_source(config.feed_url, self.fetcher, options.from_dir)
-        self.missed_day = (missed_day_source(config.api_url, self.fetcher, config.holidays)
-                           if self.fetcher is not None else None)
+        self.source = feed_source(config.feed_url, self.fetcher, options.from_dir, options.fetch_to)
+        # The arXiv API online (fetch keeps what it gives), what fetch kept from saved feeds.
+        self.missed_day = (missed_day_source(config.api_url, self.fetcher, config.holidays, options.fetch_to)
+                           if self.online else
+                           saved_missed_day_source(options.from_dir) if options.from_dir is not None else None)
         self.bounding: list[Paper] = []  # the papers seen that bound each announcement day's ids
         self._spool = tempfile.TemporaryDirectory(prefix="feedbridge-previous-")
 
@@ -304,6 +308,17 @@ def plan_pass(run_plan: RunPlan, feeds: Sequence[FeedConfig], fetched: dict[str,
     module's docstring, into ``run_plan.feeds`` and ``run_plan.pairs`` (the pass before
     is let go)."""
     run_ = run_plan.run
+    plan_papers(run_plan, feeds, fetched)
+    pairs = dict.fromkeys((f.source_lang, f.target_lang) for f in feeds)
+    run_plan.pairs = [_plan_pair(run_, run_plan, *pair, memory) for pair in pairs]
+
+
+def plan_papers(run_plan: RunPlan, feeds: Sequence[FeedConfig],
+                fetched: dict[str, SourceFeed | FeedbridgeError]) -> None:
+    """Stages 3 to 5 of a pass: each feed judged and its papers chosen, its gaps found and
+    recovered, its window enriched, into ``run_plan.feeds``; all that ``feedbridge fetch``
+    plans (``fetch_inputs``)."""
+    run_ = run_plan.run
     for got in fetched.values():
         if isinstance(got, SourceFeed):
             run_.bound(got.papers)
@@ -313,8 +328,6 @@ def plan_pass(run_plan: RunPlan, feeds: Sequence[FeedConfig], fetched: dict[str,
     _recover(run_, run_plan, fetched)
     run_plan.requests += 0 if run_.options.from_dir else len(fetched)
     _enrich(run_, run_plan)
-    pairs = dict.fromkeys((f.source_lang, f.target_lang) for f in feeds)
-    run_plan.pairs = [_plan_pair(run_, run_plan, *pair, memory) for pair in pairs]
 
 
 def passes(run_plan: RunPlan) -> Iterator[tuple[list[FeedConfig], dict[str, SourceFeed | FeedbridgeError]]]:
@@ -352,7 +365,10 @@ def _sharing(feeds: Sequence[FeedConfig]) -> list[list[FeedConfig]]:
 
 
 def _backends(run_: _Run, result: RunPlan, feeds: Sequence[FeedConfig]) -> None:
-    """A backend per language pair and kind of model; a dry run installs nothing."""
+    """A backend per language pair and kind of model; a dry run installs nothing, and
+    fetch needs none."""
+    if run_.options.fetch_to is not None:
+        return
     settings = backend_settings(run_.config)
     for feed in feeds:
         pair = (feed.source_lang, feed.target_lang)
@@ -372,10 +388,12 @@ def _backends(run_: _Run, result: RunPlan, feeds: Sequence[FeedConfig]) -> None:
 def _previous(run_: _Run, result: RunPlan) -> None:
     """Every configured feed's history checked, from the one previous site the run chose:
     the new site must be whole even with --only. A published site is kept on disk as it
-    is read, for the feeds' turns."""
+    is read, for the feeds' turns; the one feedbridge fetch saved in --from-dir's folder
+    stands for it."""
     config = run_.config
     fetcher = None if run_.options.offline else site_fetcher(config)
-    result.previous, warning = previous_site(run_.out_dir, run_.base_url, fetcher)
+    saved = saved_site(run_.options.from_dir) if run_.options.from_dir is not None else None
+    result.previous, warning = previous_site(run_.out_dir, run_.base_url, fetcher, saved)
     if isinstance(result.previous, PublishedSite):
         result.previous = SpooledSite(result.previous, run_.spool())
     if not run_.dry_run:  # a dry run says it in its account
@@ -462,12 +480,14 @@ def _recover(run_: _Run, result: RunPlan, fetched: dict[str, SourceFeed | Feedbr
     day that cannot be recovered closes as such. A failing API leaves the rest open for
     the next run. The due day itself is left to arXiv's feed, which may still serve it,
     unless that feed has moved past it (a weekend's or a holiday's empty channel).
-    A dry run, offline or from saved feeds, nothing is asked: the gaps stay open."""
+    From saved feeds, the days are read back as feedbridge fetch saved them (it ran this
+    step); a dry run, offline, or from feeds saved without them, nothing is asked: the
+    gaps stay open."""
     served = {c: got.announced.date() for c, got in fetched.items() if isinstance(got, SourceFeed) and got.announced}
     missed = sorted(((gap.day, gap.source, plan_) for plan_ in result.feeds.values() for gap in plan_.gaps
                      if gap.open and (gap.day < result.due or gap.day < served.get(gap.source, gap.day))),
                     key=lambda m: (m[0], m[1]))
-    if not missed or run_.dry_run or not run_.online:
+    if not missed or run_.dry_run or run_.missed_day is None:
         return
     for day, category, feed_plan in missed:
         try:
@@ -516,7 +536,7 @@ def _enrich(run_: _Run, result: RunPlan) -> None:
             result.requests += requests
         return
     answer = enrich(papers, fetcher=run_.fetcher if run_.asks_api else None, cache_dir=config.cache_dir,
-                    api_url=config.api_url)
+                    api_url=config.api_url, saved_dir=run_.options.from_dir or run_.options.fetch_to)
     enriched = {(p.arxiv_id, p.version): p for p in answer.papers}
     for feed_plan in changing:
         feed_plan.papers = [enriched.get((p.arxiv_id, p.version), p) for p in feed_plan.papers]
@@ -640,29 +660,35 @@ class Fetched:
     enrichment: str = ""  # the API step's summary
 
 
-def fetch_inputs(config: Config, out: Path, log: Log = lambda _: None) -> Fetched:
-    """What a build reads from arXiv, fetched once and politely, for builds elsewhere to
-    read without the network (``build --from-dir OUT``, ``cache fill --from-dir OUT``):
-    each configured category's feed as arXiv sent it, read back to check it, and the arXiv
-    API's answers for its papers, kept in the cache folder, where an offline build finds
-    them. A feed that cannot be fetched or read is left out, and said."""
-    fetcher = fetcher_for(config)
-    result, papers = Fetched(), []
-    for category in dict.fromkeys(c for feed in config.feeds for c in feed.sources):
-        url = config.feed_url.format(category=category)
-        try:
-            body = fetcher.fetch(url).body
-            papers += parse_feed(body, url).papers
-            write_atomic(out / f"{category}.xml", body)
-        except FeedbridgeError as err:
-            result.failed[category] = str(err)
-            continue
-        result.saved.append(category)
-        log(f"saved {url} as {out / f'{category}.xml'}")
-    if config.enrich and papers:
-        answer = enrich(papers, fetcher=fetcher, cache_dir=config.cache_dir, api_url=config.api_url)
+def fetch_inputs(config: Config, out: Path, options: BuildOptions = BuildOptions(),
+                 log: Log = lambda _: None, detail: Log = lambda _: None) -> Fetched:
+    """Everything a build reads from the network, fetched once and politely, for builds
+    elsewhere to read without it (``build --from-dir OUT``, ``cache fill --from-dir OUT``):
+    the run is surveyed and planned as an online build of every feed at ``options``'s
+    clock, output folder and base URL would be, up to its translation, and what it read is
+    kept in ``out``: the previous site it chose (previous.save_site), each category's feed
+    as arXiv sent it, the missed days read back from the API (sources/saved.py) and the
+    API's answers that enriched the windows (arxiv-api.json). A feed that cannot be
+    fetched or read is left out, and said."""
+    options = replace(options, from_dir=None, offline=False, only=(), memory_only=False, fetch_to=out)
+    result = Fetched()
+    run_plan = survey(config, options, log, detail)
+    try:
+        names = [feed.name for feed in config.feeds]
+        save_site(run_plan.previous, [STATUS_FILE, *(path for name in names for path in feed_files(name))], out)
+        for feeds, fetched in passes(run_plan):
+            for category, got in fetched.items():
+                if isinstance(got, FeedbridgeError):
+                    result.failed[category] = str(got)
+                else:
+                    result.saved.append(category)
+                    log(f"saved {run_plan.run.source.location(category)} in {out}")
+            plan_papers(run_plan, feeds, fetched)
+    finally:
+        run_plan.run.close()
+    if run_plan.enrichment is not None:
+        answer = run_plan.enrichment
         result.enrichment = answer.summary if answer.warning is None else f"{answer.summary}; {answer.warning}"
-        log(result.enrichment)
     return result
 
 

@@ -10,10 +10,17 @@ A run reads it from one place, and says which:
 - ``--offline`` never touches the network: an output folder without a site means every
   feed is new.
 
+A build from what ``feedbridge fetch`` saved (``--from-dir DIR``) finds the site that
+fetch chose by these same rules kept in ``DIR/previous`` (``save_site``), and
+``DIR/previous.json`` saying where it was read and which files could not be read. That
+copy stands for the published site: it is taken over an output folder without a site or
+with an older one, and the network is not asked.
+
 Per feed, only "not found" (HTTP 404 or 410, a missing file) means the feed is new.
 Anything else unreadable (a 5xx, a timeout, HTML or a truncated file at 200, a field of
 the wrong type, a newer archive format) leaves the feed's previous state **unknown**: it
-cannot be carried over, so the run publishes no new site at all.
+cannot be carried over, so the run publishes no new site at all. A file fetch could not
+read stays unreadable in its saved copy, with the reason it gave.
 """
 
 from __future__ import annotations
@@ -28,11 +35,14 @@ from typing import Protocol
 
 from feedbridge.archive import FeedArchive, archive_path
 from feedbridge.archive_file import load
+from feedbridge.atomicfile import write_atomic
 from feedbridge.config import ARCHIVE_DIR, STATUS_FILE, Config
 from feedbridge.errors import FeedbridgeError, NotFoundError, OutputError
 from feedbridge.fetch import Fetcher, fetcher_for
 
 SITE_MAX_BYTES = 256 * 2**20  # a feed's archive holds its whole window; arXiv's 8 MiB cap is too small
+SAVED_SITE = "previous"  # feedbridge fetch's DIR/previous: the previous site's files a build reads
+SAVED_SITE_RECORD = "previous.json"  # DIR/previous.json: where they were read, which could not be
 
 
 def site_fetcher(config: Config) -> Fetcher:
@@ -139,6 +149,61 @@ class SpooledSite:
         return self.site.where(path)
 
 
+class SavedSite(LocalSite):
+    """The previous site as ``feedbridge fetch`` read it (module docstring): its files in
+    ``DIR/previous``; a file fetch could not read fails again here with fetch's reason,
+    so that an unknown history stays unknown."""
+
+    def __init__(self, from_dir: Path, read_from: str, unreadable: Mapping[str, str]):
+        super().__init__(from_dir / SAVED_SITE)
+        self.unreadable = dict(unreadable)
+        self.description = f"the previous site saved by feedbridge fetch in {self.folder} (from {read_from})"
+
+    def read(self, path: str) -> bytes:
+        if path in self.unreadable:
+            raise FeedbridgeError(f"{self.where(path)}: feedbridge fetch could not read it: {self.unreadable[path]}")
+        return super().read(path)
+
+
+def saved_site(from_dir: Path) -> SavedSite | None:
+    """The previous site ``feedbridge fetch`` saved in ``from_dir``; None when it saved none
+    (feeds saved by other means). A record that cannot be read stops the run: building
+    on a guess could drop what was published."""
+    record = from_dir / SAVED_SITE_RECORD
+    if not record.exists():
+        return None
+    try:
+        data = json.loads(record.read_bytes())
+        read_from, unreadable = data["read_from"], data["unreadable"]
+        if not isinstance(read_from, str) or not all(isinstance(v, str) for v in unreadable.values()):
+            raise TypeError("a field of the wrong type")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        raise FeedbridgeError(f"{record}: not the record feedbridge fetch writes ({type(err).__name__}: {err})"
+                              ) from None
+    return SavedSite(from_dir, read_from, unreadable)
+
+
+def save_site(site: PreviousSite, paths: Iterable[str], out: Path) -> SavedSite:
+    """Keep what a build reads of ``site`` in ``out/previous`` (``feedbridge fetch``): each
+    of ``paths`` that is there; one not found is left out (a feed never published), one
+    that cannot be read is recorded with why. The record is written last, so a folder
+    that lacks it is no saved site."""
+    unreadable = {}
+    for path in paths:
+        try:
+            data = site.read(path)
+        except NotFoundError:
+            continue
+        except FeedbridgeError as err:
+            unreadable[path] = str(err)
+            continue
+        write_atomic(out / SAVED_SITE / path, data)
+    (out / SAVED_SITE).mkdir(parents=True, exist_ok=True)
+    record = {"read_from": site.description, "unreadable": unreadable}
+    write_atomic(out / SAVED_SITE_RECORD, json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8") + b"\n")
+    return SavedSite(out, site.description, unreadable)
+
+
 class NoSite:
     """Offline with an empty output folder: nothing was published that this run can know."""
 
@@ -166,13 +231,15 @@ def holds_site(folder: Path) -> bool:
     )
 
 
-def previous_site(out_dir: Path, base_url: str, fetcher: Fetcher | None) -> tuple[PreviousSite, str | None]:
+def previous_site(out_dir: Path, base_url: str, fetcher: Fetcher | None,
+                  saved: SavedSite | None = None) -> tuple[PreviousSite, str | None]:
     """Choose where the previous state is read (module docstring), and a warning when the
-    live site could not be compared with the output folder. ``fetcher`` is None offline."""
+    live site could not be compared with the output folder. ``fetcher`` is None offline;
+    ``saved``, what feedbridge fetch kept of the live site, stands for it."""
     local = LocalSite(out_dir)
-    if fetcher is None:
+    if saved is None and fetcher is None:
         return (local if holds_site(out_dir) else NoSite(out_dir)), None
-    published = PublishedSite(base_url, fetcher)
+    published = saved if saved is not None else PublishedSite(base_url, fetcher)
     if not holds_site(out_dir):
         return published, None
     try:
@@ -180,7 +247,8 @@ def previous_site(out_dir: Path, base_url: str, fetcher: Fetcher | None) -> tupl
     except NotFoundError:
         return local, None
     except FeedbridgeError as err:
-        return local, f"could not compare the output folder with the live site ({err}); building on the output folder"
+        live_site = "the live site" if saved is None else saved.description
+        return local, f"could not compare the output folder with {live_site} ({err}); building on the output folder"
     try:
         here = _newest_day(local.read(STATUS_FILE))
     except FeedbridgeError:

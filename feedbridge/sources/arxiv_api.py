@@ -156,15 +156,26 @@ def enrich(
     cache_dir: Path,
     api_url: str = DEFAULT_API_URL,
     batch_size: int = BATCH_SIZE,
+    saved_dir: Path | None = None,
 ) -> EnrichmentResult:
     """Enrich papers from the cache, asking the API for the rest; ``fetcher=None`` asks
     nothing (an offline build still gets what earlier runs learned).
 
+    ``saved_dir`` is the folder ``feedbridge fetch`` saves a run's inputs in: the answers
+    kept there (its arxiv-api.json, in the cache's format) are read as well as the cache's,
+    and the cache learns them; with a ``fetcher`` (fetch itself), every answer this
+    enrichment uses is kept there too, so that a build from the folder gets what an
+    online build would have.
+
     Never raises for the API or the cache: problems end up in ``warning``.
     """
     cache = _AnswerCache(Path(cache_dir) / CACHE_FILE)
+    saved = _AnswerCache(Path(saved_dir) / CACHE_FILE, limit=None) if saved_dir is not None else None
     distinct = {_key(paper): paper for paper in papers}
     answers = {key: answer for key in distinct if (answer := cache.get(key)) is not None}
+    learned = {key: answer for key in distinct
+               if key not in answers and saved is not None and (answer := saved.get(key)) is not None}
+    answers.update(learned)
     to_ask = [paper for key, paper in distinct.items() if key not in answers]
     lookup = _Lookup({}, failed=0, error=None)
     if fetcher is not None and to_ask:
@@ -172,14 +183,20 @@ def enrich(
     warnings = [] if lookup.error is None else [
         f"{lookup.failed} papers go out without the arXiv API's comments: {lookup.error}"
     ]
-    for key, answer in lookup.answers.items():
+    for key, answer in {**learned, **lookup.answers}.items():
         if answer.version >= distinct[key].version:  # an older one: ask again next run
             cache.put(key, answer)
-    try:
-        cache.save()
-    except OutputError as error:
-        warnings.append(f"the arXiv API's answers were not cached: {error}")
     answers.update(lookup.answers)
+    kept = [(cache, "cached")]
+    if saved is not None and fetcher is not None:
+        for key, answer in answers.items():
+            saved.put(key, answer)
+        kept.append((saved, f"saved in {saved_dir}"))
+    for where, what in kept:
+        try:
+            where.save()
+        except OutputError as error:
+            warnings.append(f"the arXiv API's answers were not {what}: {error}")
     asked = len(to_ask) if fetcher is not None else 0
     return EnrichmentResult(
         papers=tuple(_apply(paper, answers.get(_key(paper))) for paper in papers),
@@ -271,8 +288,9 @@ class _AnswerCache:
     A missing or unreadable file is an empty cache: it only saves requests.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, limit: int | None = CACHE_LIMIT):
         self.path = path
+        self.limit = limit  # answers kept; None: all (a run's saved inputs)
         self._answers = self._load()
         self._changed = False
 
@@ -292,10 +310,10 @@ class _AnswerCache:
         self._changed = True
 
     def save(self) -> None:
-        """Write the newest CACHE_LIMIT answers, if anything was added."""
+        """Write the newest ``limit`` answers, if anything was added."""
         if not self._changed:
             return
-        kept = list(self._answers.items())[-CACHE_LIMIT:]
+        kept = list(self._answers.items())[-self.limit:] if self.limit is not None else list(self._answers.items())
         data = {key: answer.to_json() for key, answer in kept}
         write_atomic(self.path, json.dumps(data, ensure_ascii=False, indent=0).encode("utf-8"))
 

@@ -77,12 +77,15 @@ def utc_now() -> datetime:
 
 class ArxivRss:
     """arXiv's announcement feeds over HTTP, at a URL template holding "{category}";
-    ``clock`` is what their dates are checked against (see `parse_feed`)."""
+    ``clock`` is what their dates are checked against (see `parse_feed`); ``keep``, when
+    given, gets each document that reads, as it was sent (`saved.SavedFeeds.save`)."""
 
-    def __init__(self, url_template: str, fetcher: Fetcher, clock: Clock = utc_now):
+    def __init__(self, url_template: str, fetcher: Fetcher, clock: Clock = utc_now,
+                 keep: Callable[[str, bytes], None] | None = None):
         self.url_template = url_template
         self.fetcher = fetcher
         self.clock = clock
+        self.keep = keep  # given each category's document as sent, once it reads (feedbridge fetch)
 
     def location(self, category: str) -> str:
         return self.url_template.format(category=category)
@@ -90,7 +93,10 @@ class ArxivRss:
     def read(self, category: str) -> SourceFeed:
         url = self.location(category)
         body = self.fetcher.fetch(url).body
-        return parse_feed(body, url, now=self.clock())
+        got = parse_feed(body, url, now=self.clock())
+        if self.keep is not None:
+            self.keep(category, body)
+        return got
 
 
 def parse_feed(data: bytes, source: str, *, now: datetime | None = None) -> SourceFeed:
