@@ -712,7 +712,7 @@ def websub_ping(ctx: click.Context, config_path: Path, base_url: str, generated:
     out = _output(ctx)
     config = load_config(config_path)
     base_url = base_url if base_url.endswith("/") else base_url + "/"
-    pinged = ping(config, base_url, generated, site_fetcher(config), wait=wait, log=out.detail)
+    pinged = ping(config, base_url, generated, site_fetcher(config), wait=wait, log=out.detail, tell=out.info)
     if pinged.hub is None:
         out.info(f"no WebSub hub in {config.path} (site.websub_hub): nothing to tell")
     else:

@@ -37,14 +37,15 @@ class Pinged:
 
 
 def ping(config: Config, base_url: str, generated: str, fetcher: Fetcher, *, wait: float,
-         log: Callable[[str], None] = lambda _: None, sleep: Callable[[float], None] = time.sleep,
-         clock: Callable[[], float] = time.monotonic) -> Pinged:
+         log: Callable[[str], None] = lambda _: None, tell: Callable[[str], None] = lambda _: None,
+         sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> Pinged:
     """Wait up to ``wait`` seconds for the live status.json written at ``generated``, then
-    tell the hub of every feed it says changed. FeedbridgeError, one line, when the site
+    tell the hub of every feed it says changed; ``tell`` hears each wait before it starts
+    (no pause goes unsaid), ``log`` each URL told. FeedbridgeError, one line, when the site
     never showed it or the hub refused."""
     if config.websub_hub is None:
         return Pinged(None, ())
-    status = _served_status(base_url + STATUS_FILE, generated, fetcher, wait, log, sleep, clock)
+    status = _served_status(base_url + STATUS_FILE, generated, fetcher, wait, tell, sleep, clock)
     changed = [feed["name"] for feed in status.get("feeds", []) if isinstance(feed, dict)
                and feed.get("status") in CHANGED and isinstance(feed.get("name"), str)]
     urls = tuple(base_url + path for name in changed for writer in FEED_WRITERS for path in writer.files(name))
@@ -54,7 +55,7 @@ def ping(config: Config, base_url: str, generated: str, fetcher: Fetcher, *, wai
     return Pinged(config.websub_hub, urls)
 
 
-def _served_status(url: str, generated: str, fetcher: Fetcher, wait: float, log: Callable[[str], None],
+def _served_status(url: str, generated: str, fetcher: Fetcher, wait: float, tell: Callable[[str], None],
                    sleep: Callable[[float], None], clock: Callable[[], float]) -> dict:
     """The live status.json once it is the one written at ``generated``."""
     deadline = clock() + wait
@@ -70,7 +71,8 @@ def _served_status(url: str, generated: str, fetcher: Fetcher, wait: float, log:
         if clock() >= deadline:
             raise FeedbridgeError(f"{url}: after {wait:g} s it still serves {seen}, not the one written {generated};"
                                   " the hub was told nothing")
-        log(f"{url} serves {seen}; waiting for the one written {generated}")
+        tell(f"waiting {POLL_EVERY:g} s for {url} to serve the status written {generated} (it serves {seen};"
+             f" at most {max(deadline - clock(), 0):.0f} s more)")
         sleep(POLL_EVERY)
 
 
