@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -32,8 +33,10 @@ def test_make_run_says_feedbridges_exit_code_before_makes_error(tmp_path):
     # a valid config, and no translation package: the index (conftest: port 9) cannot be reached
     config = write_config(tmp_path, feeds=["cs.AI"])
     venv = installed_venv(tmp_path / "venv")
+    # As a person types it: not as a sub-make of `make test` (CI), which would say make[1].
+    env = {name: value for name, value in os.environ.items() if name not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
     made = subprocess.run(["make", "--no-print-directory", "-C", str(REPO), "run", f"VENV={venv}", f"CONFIG={config}"],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, env=env)
     assert made.returncode == 2, made.stderr  # make's own, whatever the recipe's
     lines = made.stderr.splitlines()
     said = lines.index(f"feedbridge exited with code {int(ExitCode.MODEL)} (see 'Exit codes' in docs/commands.md)")
