@@ -66,11 +66,11 @@ def _styled(message: str) -> str:
 
 
 class _ProgressBars:
-    """click's progress bar, one per translation pass of a language pair; drawn only on a
-    terminal. The engine opens each pass with (0, total) and keeps its total: the first pass
-    counts the sentences the model is asked for, a later one the sentences it refused and
-    now gets again (retried, or in fragments), on a bar of its own. The rate is sentences
-    per second of the pass's wall time so far."""
+    """click's progress bar, one per translation pass, under the label the pipeline gives
+    it; drawn only on a terminal. The engine opens each pass with (0, total) and keeps its
+    total: the first pass counts the sentences the model is asked for, a later one the
+    sentences it refused and now gets again (retried, or in fragments), each on a bar of
+    its own. The rate is sentences per second of the pass's wall time so far."""
 
     WIDTH = 30
 
@@ -85,12 +85,10 @@ class _ProgressBars:
     def __call__(self, pair: str, done: int, total: int) -> None:
         now = self._clock()
         if done == 0 or self._bar is None or pair != self._pair:
-            again = pair == self._pair
             self.close()
             self._pair, self._done, self._started = pair, 0, now
-            label = f"{pair}, retrying refused sentences" if again else pair
             self._bar = click.progressbar(
-                length=total, label=label, file=self._file or click.get_text_stream("stderr"), width=self.WIDTH,
+                length=total, label=pair, file=self._file or click.get_text_stream("stderr"), width=self.WIDTH,
                 show_pos=True, show_percent=True, show_eta=True, item_show_func=lambda rate: rate,
             )
             self._bar.__enter__()
@@ -123,7 +121,7 @@ def cli(ctx: click.Context, debug: bool, verbose: bool, quiet: bool) -> None:
     Argos Translate, published as Atom next to the original."""
     if verbose and quiet:
         raise click.UsageError("give -v/--verbose or -q/--quiet, not both")
-    from feedbridge.fetch import waits_told_to
+    from feedbridge.waits import waits_told_to
 
     out = _Output(1 if verbose else -1 if quiet else 0)
     ctx.obj = {"debug": debug, "output": out}

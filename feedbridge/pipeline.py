@@ -237,6 +237,8 @@ class _Run:
                            if self.online else
                            saved_missed_day_source(options.from_dir) if options.from_dir is not None else None)
         self.bounding: list[Paper] = []  # the papers seen that bound each announcement day's ids
+        self.api_failed = False  # the arXiv API failed in a pass: the passes after it do not ask again
+        self.timed: dict[tuple[str, str], list] = {}  # per model and settings: [sentences, seconds] it translated
         self._spool = tempfile.TemporaryDirectory(prefix="feedbridge-previous-")
 
     @property
@@ -487,7 +489,7 @@ def _recover(run_: _Run, result: RunPlan, fetched: dict[str, SourceFeed | Feedbr
     missed = sorted(((gap.day, gap.source, plan_) for plan_ in result.feeds.values() for gap in plan_.gaps
                      if gap.open and (gap.day < result.due or gap.day < served.get(gap.source, gap.day))),
                     key=lambda m: (m[0], m[1]))
-    if not missed or run_.dry_run or run_.missed_day is None:
+    if not missed or run_.dry_run or run_.missed_day is None or run_.api_failed:
         return
     for day, category, feed_plan in missed:
         try:
@@ -497,6 +499,7 @@ def _recover(run_: _Run, result: RunPlan, fetched: dict[str, SourceFeed | Feedbr
             continue
         except FeedbridgeError as err:
             run_.warn(f"missed announcements not recovered this run, the next tries again: {err}")
+            run_.api_failed = run_.online  # the API, not a saved day: the passes after this one do not ask it
             break
         chosen = {p.arxiv_id for p in feed_plan.papers}
         papers = [p for p in select_papers(feed_plan.feed, got.papers, feed_plan.history.archive)
@@ -535,8 +538,10 @@ def _enrich(run_: _Run, result: RunPlan) -> None:
             result.api_requests += requests
             result.requests += requests
         return
-    answer = enrich(papers, fetcher=run_.fetcher if run_.asks_api else None, cache_dir=config.cache_dir,
+    asks = run_.asks_api and not run_.api_failed
+    answer = enrich(papers, fetcher=run_.fetcher if asks else None, cache_dir=config.cache_dir,
                     api_url=config.api_url, saved_dir=run_.options.from_dir or run_.options.fetch_to)
+    run_.api_failed = run_.api_failed or (asks and answer.failed > 0)
     enriched = {(p.arxiv_id, p.version): p for p in answer.papers}
     for feed_plan in changing:
         feed_plan.papers = [enriched.get((p.arxiv_id, p.version), p) for p in feed_plan.papers]
@@ -547,7 +552,10 @@ def _enrich(run_: _Run, result: RunPlan) -> None:
         )
         feed_plan.history = replace(history, archive=replace(history.archive, entries=entries))
     result.enrichment = answer if result.enrichment is None else result.enrichment + answer
-    run_.log(answer.summary if run_.asks_api else f"{answer.summary}; the API was not asked (--offline or --from-dir)")
+    if not run_.asks_api:
+        run_.log(f"{answer.summary}; the API was not asked (--offline or --from-dir)")
+    else:
+        run_.log(answer.summary if asks else f"{answer.summary}; the API was not asked again: it failed earlier in this run")
     if answer.warning:
         run_.warn(answer.warning)
 
@@ -722,7 +730,9 @@ def execute(run_plan: RunPlan, memory: TranslationMemory, log: Log = lambda _: N
                 name = feed_plan.feed.name
                 outcomes[name], views[name] = _write(run_plan, feed_plan, translated.get(name, []), window, staging,
                                                      detail)
-        run_plan.feeds, run_plan.pairs = {}, []
+            run_plan.feeds, run_plan.pairs = {}, []  # the pass is let go before the next one is read
+            del translated, fetched
+        _record_throughput(run_plan)
         for feed in config.feeds:  # every feed, so that the new site is whole
             if feed.name not in outcomes:
                 skipped = FeedPlan(feed, histories.read(feed.name), FeedStatus.SKIPPED, "not selected by --only")
@@ -745,7 +755,8 @@ def execute(run_plan: RunPlan, memory: TranslationMemory, log: Log = lambda _: N
         report.outcomes = [_unpublished(run_plan, f, str(err) if f.name == err.feed else None) for f in config.feeds]
         report.withheld = str(err)
         return report
-    except OutputError as err:  # the staging folder or the swap: the old site stays
+    except OutputError as err:  # a file of the new site, or the swap (which undoes itself): the old site stays
+        discard(run_plan.out_dir)
         report.outcomes = [_unpublished(run_plan, f, None) for f in config.feeds]
         report.withheld = str(err)
         return report
@@ -754,6 +765,16 @@ def execute(run_plan: RunPlan, memory: TranslationMemory, log: Log = lambda _: N
         raise
     report.published = True
     return report
+
+
+def _record_throughput(run_plan: RunPlan) -> None:
+    """Each model's speed over every pass of the run, for the next dry run's estimate
+    (translate/throughput.py); a record that cannot be written costs only a warning."""
+    for (provenance, decoding), (sentences, seconds) in run_plan.run.timed.items():
+        try:
+            throughput.record(run_plan.config.cache_dir, provenance, decoding, sentences, seconds, run_plan.now)
+        except OutputError as err:
+            run_plan.run.warn(str(err))
 
 
 def _write(run_plan: RunPlan, feed_plan: FeedPlan, translated: list[TranslatedPaper] | Exception, window: Window,
@@ -813,9 +834,7 @@ def _translate(run_plan: RunPlan, report: BuildReport, memory: TranslationMemory
         label = f"{pair.source_lang}->{pair.target_lang}"
         feeds = [p for p in run_plan.feeds.values()
                  if (p.feed.source_lang, p.feed.target_lang) == (pair.source_lang, pair.target_lang)]
-        on_progress = None
-        if progress is not None:
-            on_progress = lambda done, total: progress(label, done, total)  # noqa: E731
+        on_progress = _engine_progress(progress, label) if progress is not None else None
         started = time.monotonic()
         try:
             done = run(pair.job, memory=memory, stats=pair.stats, progress=on_progress,
@@ -827,11 +846,10 @@ def _translate(run_plan: RunPlan, report: BuildReport, memory: TranslationMemory
             result.update({feed_plan.feed.name: failure for feed_plan in feeds})
             continue
         seconds = time.monotonic() - started
-        try:  # this pass's speed, for the next dry run's estimate (translate/throughput.py)
-            throughput.record(run_plan.config.cache_dir, *pair.job.memory_key, len(pair.job.missing), seconds,
-                              run_plan.now)
-        except OutputError as err:
-            _warner(report.warnings, log)(str(err))
+        if pair.job.backend is not None and pair.job.missing:  # the run's speed, kept when its passes are done
+            timed = run_plan.run.timed.setdefault(pair.job.memory_key, [0, 0.0])
+            timed[0] += len(pair.job.missing)
+            timed[1] += seconds
         if pair.job.papers:
             log(f"translation {label}: {pair.stats.summary()}")
         report.translated += len(pair.job.papers)
@@ -850,6 +868,20 @@ def _translate(run_plan: RunPlan, report: BuildReport, memory: TranslationMemory
             feed_plan.seconds = seconds * len(by_model) / max(len(pair.stats.model_sentences), 1)
             report.reused += len(feed_plan.papers) - len(new)
     return result
+
+
+def _engine_progress(progress: Progress, label: str) -> Callable[[int, int], None]:
+    """One engine run's (done, total) calls as ``progress``'s: its first pass under the
+    pair's name, the passes after it (the refused sentences asked again) under their own;
+    each build pass's run starts under the pair's name again."""
+    shown: list[str] = []
+
+    def on_progress(done: int, total: int) -> None:
+        if done == 0:
+            shown.append(f"{label}, retrying refused sentences" if shown else label)
+        progress(shown[-1], done, total)
+
+    return on_progress
 
 
 def _described(err: BaseException) -> str:

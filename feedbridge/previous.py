@@ -138,11 +138,7 @@ class SpooledSite:
         if kept.is_file():
             return kept.read_bytes()
         data = self.site.read(path)
-        try:
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            kept.write_bytes(data)
-        except OSError as err:
-            raise OutputError(f"{kept}: cannot keep {self.where(path)} for this run: {err.strerror or err}") from None
+        write_atomic(kept, data)  # a copy cut short is never read back as the file
         return data
 
     def where(self, path: str) -> str:
@@ -330,10 +326,16 @@ class Histories:
         return histories
 
     def read(self, name: str) -> History:
-        """The feed's history again, as it was checked; an unknown one stays unknown."""
+        """The feed's history again, as it was checked; an unknown one stays unknown. One
+        that was read and can no longer be (its file changed under the run) stops the run:
+        an empty window in its place would lose the feed's published entries."""
         if self.found[name] is not Found.READ:
             return History(FeedArchive(), self.origins[name], self.found[name])
-        return read_history(self.site, name)
+        history = read_history(self.site, name)
+        if history.found is not Found.READ:
+            raise FeedbridgeError(f"{name}: its history was read at the start of the run and no longer is"
+                                  f" ({history.origin})")
+        return history
 
     def archives(self) -> Mapping[str, FeedArchive]:
         """The archives that were read, by feed name, each read when looked up."""

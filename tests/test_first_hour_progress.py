@@ -28,8 +28,9 @@ def test_each_pass_has_its_own_bar_a_fixed_total_and_a_rate_from_wall_time():
     terminal = Terminal()
     bars = _ProgressBars(file=terminal, clock=lambda: next(now))
     # the engine's calls for 4 sentences, 2 of them refused and retried (tests/test_engine.py)
-    for done, total in [(0, 4), (1, 4), (4, 4), (0, 2), (2, 2)]:
-        bars("en->ja", done, total)
+    for label, done, total in [("en->ja", 0, 4), ("en->ja", 1, 4), ("en->ja", 4, 4),
+                               ("en->ja, retrying refused sentences", 0, 2), ("en->ja, retrying refused sentences", 2, 2)]:
+        bars(label, done, total)
     bars.close()
     states = drawn(terminal.getvalue())
     first = [s for s in states if s["label"] == "en->ja"]

@@ -5,7 +5,9 @@ must change nothing a reader or the next run sees."""
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from pathlib import Path
 
 import feedbridge.pipeline as pipeline
@@ -63,3 +65,62 @@ def test_a_build_in_passes_publishes_the_site_one_pass_does(tmp_path, toy_model,
     one, passes = site(tmp_path / "one-pass"), site(tmp_path / "out")
     assert sorted(one) == sorted(passes)
     assert [name for name in one if one[name] != passes[name]] == []
+
+
+def test_each_pass_of_a_build_draws_its_bar_under_the_pairs_name(tmp_path, toy_model, monkeypatch):
+    """A later pass of the build is not the model asked again: only the engine's own retry
+    passes are labelled so."""
+    from datetime import datetime
+
+    from feedbridge.cli import _ProgressBars
+    from feedbridge.config import load_config
+    from feedbridge.pipeline import BuildOptions
+
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    names = write_feeds(saved, papers=24, feeds=3)
+    config = load_config(write_config(tmp_path, feeds=names, translation={"model": toy_model}, enrich=False))
+    monkeypatch.setenv("FEEDBRIDGE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(pipeline, "PASS_PAPERS", 1)
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    bars = _ProgressBars(file=terminal)
+    report = pipeline.build(config, BuildOptions(from_dir=saved, offline=True,
+                                                 now=datetime.fromisoformat(NOW.replace("Z", "+00:00"))),
+                            progress=bars)
+    bars.close()
+    assert report.published
+    lines = [line for line in re.split(r"[\r\n]", re.sub(r"\x1b\[\?25[lh]", "", terminal.getvalue())) if line.strip()]
+    opened = [line.split("[")[0].strip() for line in lines if re.search(r"\]\s+0/\d+", line)]
+    assert opened.count("en->ja") == 3, opened  # one bar per pass, each under the pair's name
+    assert set(opened) <= {"en->ja", "en->ja, retrying refused sentences"}
+
+
+def test_an_api_that_failed_in_one_pass_is_not_asked_again_in_the_next(tmp_path, toy_model, monkeypatch):
+    """Every pass enriches its own feeds; once the arXiv API has failed, the passes after
+    it build without asking it, and the run warns once."""
+    from support.server import LoopbackServer
+
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    names = write_feeds(saved, papers=24, feeds=3)
+    monkeypatch.setattr(pipeline, "PASS_PAPERS", 1)
+    monkeypatch.setenv("FEEDBRIDGE_CACHE_DIR", str(tmp_path / "cache"))
+    with LoopbackServer() as server:
+        for name in names:
+            server.serve(f"/rss/{name}", (saved / f"{name}.xml").read_bytes())
+        # the API is down; the site was never published (404)
+        server.script(lambda handler: handler.reply(503 if handler.path.startswith("/api/") else 404, {}, b"down"),
+                      repeat_last=True)
+        config = write_config(tmp_path, feeds=names, translation={"model": toy_model}, base_url=server.url + "/site/",
+                              feed_url=server.url + "/rss/{category}", api_url=server.url + "/api/query")
+        built = build("--config", config, "--now", NOW, "--json")
+        asked = [path for path in server.paths if path.startswith("/api/")]
+    assert built.exit_code == 0, built.output
+    assert len(asked) == 1, asked
+    warnings = json.loads(built.stdout)["warnings"]
+    assert len([w for w in warnings if "without the arXiv API's comments" in w]) == 1, warnings

@@ -39,8 +39,8 @@ GUARD_REVISION = 1  # bump when the guard's rules change, so stored results are 
 # file is not a model at all (importing ctranslate2.specs to ask would import PyTorch).
 PLAUSIBLE_BINARY_VERSION = 1000
 
-# Batches submitted ahead of the one awaited: enough to keep every worker of a CPU or GPU
-# busy, few enough that the outputs waiting in CTranslate2 stay small on any run.
+# Batches submitted ahead of the one awaited: at least this many, and two per worker, so that
+# every worker stays busy, while the outputs waiting in CTranslate2 stay small on any run.
 IN_FLIGHT = 16
 
 RETRY_REPETITION_PENALTY = 1.2
@@ -96,8 +96,8 @@ class BatchRunner:
     """CTranslate2 batches over pre-tokenized input that never change a sentence's result.
 
     Sentences are sorted by length, grouped by decoding cap, and cut into batches of at
-    most ``batch_tokens`` (see DEFAULT_BATCH_TOKENS). Up to IN_FLIGHT batches are
-    submitted ahead of the one awaited, so all of the model's workers stay busy, while
+    most ``batch_tokens`` (see DEFAULT_BATCH_TOKENS). Up to IN_FLIGHT batches (two per
+    worker on a machine with more) are submitted ahead of the one awaited, so all of the model's workers stay busy, while
     the outputs waiting to be read stay a few batches' worth however long the input is;
     each output is handed to ``convert`` as it is read, so a caller keeps only what it
     needs of it. Results come back in input order.
@@ -118,6 +118,7 @@ class BatchRunner:
         ``convert(input index, hypotheses)`` gives them back."""
         results: list = [None] * len(tokenized)
         pending: deque = deque()
+        ahead = max(IN_FLIGHT, 2 * getattr(self.model, "num_translators", 1))
         for cap, batch in self.batches([len(t) for t in tokenized], retry=retry):
             pending.append((batch, self.model.translate_batch(
                 [list(tokenized[i]) for i in batch],
@@ -126,7 +127,7 @@ class BatchRunner:
                 # The cap counts output tokens; CTranslate2's length includes the prefix.
                 **self.decoding.options(cap + len(self.prefix), retry=retry),
             )))
-            if len(pending) > IN_FLIGHT:
+            if len(pending) > ahead:
                 self._collect(*pending.popleft(), results, progress, convert)
         while pending:
             self._collect(*pending.popleft(), results, progress, convert)

@@ -1,10 +1,10 @@
 """How fast each model translates on this machine: measured by a build, read by the dry run.
 
-After a language pair's engine pass, a build records the sentences the model translated
-per second of that pass (model loading included, as a build meets it), keyed by the
-model's provenance and its decoding settings (the translation memory's key: beam size
-and what else changes the work). ``build --dry-run`` estimates with the last such
-measurement of the model and settings it would use; before any, with
+When its passes are done, a build records the sentences each model translated per
+second of its engine runs, every pass's together (model loading included, as a build
+meets it), keyed by the model's provenance and its decoding settings (the translation
+memory's key: beam size and what else changes the work). ``build --dry-run`` estimates
+with the last such measurement of the model and settings it would use; before any, with
 DEFAULT_SENTENCES_PER_SECOND, and says which.
 
 The record is ``<cache_dir>/throughput.json``, beside the translation memory. It is a
