@@ -22,12 +22,13 @@ SYSTEM_TOOLS := chromium:chromium chromedriver:chromium-driver newsboat:newsboat
 .PHONY: run serve test lint install install-test system-tools clean bench load chaos
 
 # make exits 2 whatever failed: a failing feedbridge says its own exit code first (docs/commands.md, Exit codes).
-CONFIG ?= feeds.yaml
+# CONFIG=FILE builds another config; unset, feedbridge's own default ($FEEDBRIDGE_CONFIG, else feeds.yaml).
+CONFIG ?=
 feedbridge = @echo "$(BIN)/feedbridge $(1)"; $(BIN)/feedbridge $(1) || { code=$$?; \
 	echo "feedbridge exited with code $$code (see 'Exit codes' in docs/commands.md)" >&2; exit $$code; }
 
 run: $(VENV)/.installed
-	$(call feedbridge,build --config $(CONFIG))
+	$(call feedbridge,build$(if $(CONFIG), --config $(CONFIG)))
 
 serve: $(VENV)/.installed
 	$(call feedbridge,serve --out site)

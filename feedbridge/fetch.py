@@ -21,7 +21,7 @@ and bytes after the last one ignored, as other gzip clients do). What is ours, a
 
 - **Waits said aloud.** A wait of a second or more (the pause between requests, a retry's backoff)
   is told first, on one line saying what it waits for and how long, to the `log` a Fetcher is
-  given or else to the one `waits_told_to` sets for the command under way. What no wait can
+  given or else to the one `waits.waits_told_to` sets for the command under way. What no wait can
   mend is not retried: a host name that does not resolve, a network with no route.
 
 Every network problem leaves `Fetcher.fetch` as a one-line `FetchError` (`NotFoundError` for a
@@ -32,7 +32,6 @@ cannot be written is an `OutputError`.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import email.utils
 import errno
@@ -70,6 +69,7 @@ from feedbridge.config import (
     DEFAULT_RUN_DEADLINE, DEFAULT_TIMEOUT, Config,
 )
 from feedbridge.errors import FeedbridgeError, FetchError, NotFoundError, OutputError, printable
+from feedbridge.waits import told
 
 # arXiv's API answered HTTP 406 in 2026 to clients that sent no Accept header.
 ACCEPT = "application/atom+xml, application/rss+xml, application/xml;q=0.9, */*;q=0.8"
@@ -86,18 +86,6 @@ _UNRESOLVABLE = frozenset(getattr(socket, name) for name in ("EAI_NONAME", "EAI_
                           if hasattr(socket, name))
 _NO_ROUTE = frozenset({errno.ENETUNREACH, errno.EHOSTUNREACH})
 
-_TOLD: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar("feedbridge_waits", default=None)
-
-
-@contextlib.contextmanager
-def waits_told_to(log: Callable[[str], None]) -> Iterator[None]:
-    """Within this block, a Fetcher made without a `log` tells its waits to `log` (the CLI's
-    output, for the fetchers the library makes where the command cannot reach them)."""
-    token = _TOLD.set(log)
-    try:
-        yield
-    finally:
-        _TOLD.reset(token)
 
 
 def user_agent(contact: str) -> str:
@@ -193,7 +181,7 @@ class Fetcher:
 
     `sleep` and `clock` are injectable so that tests can check the waits without waiting; the
     deadlines are measured on `clock`. `log` is told each wait of TOLD_WAIT seconds or more
-    before it starts (None: the log `waits_told_to` set, if any).
+    before it starts (None: the log `waits.waits_told_to` set, if any).
     """
 
     def __init__(
@@ -304,7 +292,7 @@ class Fetcher:
         self._not_before = self._clock() + self.settings.min_interval
 
     def _tell(self, message: str) -> None:
-        log = self._log or _TOLD.get()
+        log = self._log or told()
         if log is not None:
             log(printable(message))
 

@@ -71,9 +71,10 @@ def _served_status(url: str, generated: str, fetcher: Fetcher, wait: float, tell
         if clock() >= deadline:
             raise FeedbridgeError(f"{url}: after {wait:g} s it still serves {seen}, not the one written {generated};"
                                   " the hub was told nothing")
-        tell(f"waiting {POLL_EVERY:g} s for {url} to serve the status written {generated} (it serves {seen};"
-             f" at most {max(deadline - clock(), 0):.0f} s more)")
-        sleep(POLL_EVERY)
+        pause = min(POLL_EVERY, deadline - clock())  # never past --wait
+        tell(f"waiting {pause:.0f} s for {url} to serve the status written {generated} (it serves {seen};"
+             f" at most {deadline - clock():.0f} s more)")
+        sleep(pause)
 
 
 def _publish(hub: str, url: str, user_agent: str) -> None:

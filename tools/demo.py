@@ -85,8 +85,12 @@ def demo_environment(folder: Path) -> dict[str, str]:
 
 
 def prepare(folder: Path, port: int) -> None:
-    """A fresh demo folder: the config and the saved feeds; a previous demo is removed."""
-    if folder.exists():
+    """A fresh demo folder: the config and the saved feeds; a previous demo is removed,
+    and nothing else: a folder that holds anything but an earlier demo is refused."""
+    if folder.exists() and any(folder.iterdir()):
+        config = folder / "feeds.yaml"
+        if not (config.is_file() and config.read_text(encoding="utf-8").startswith(CONFIG.splitlines()[0])):
+            raise SystemExit(f"demo: {folder} holds files that no demo wrote; give --dir an empty or new folder")
         shutil.rmtree(folder)
     (folder / "saved").mkdir(parents=True)
     for category, capture in SAVED_FEEDS.items():
