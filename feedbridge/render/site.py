@@ -96,7 +96,7 @@ class PagesWriter:
 
     def files(self, name: str, days: Iterable[date] = ()) -> tuple[str, ...]:
         """The pages of the feed whose entries were announced on ``days`` (``page_days``)."""
-        newest, *earlier = sorted(set(days), reverse=True) or [None]
+        earlier = sorted(set(days), reverse=True)[1:]  # the newest day is the main page
         return (page_path(name), *(day_page_path(name, day) for day in earlier))
 
     def render(self, feed: FeedView) -> dict[str, bytes]:
